@@ -1,0 +1,20 @@
+"""rnn_core: a verified NumPy engine for vanilla RNN, LSTM and GRU that records every time step.
+
+Imports only NumPy and the standard library. Arrays are time-major: inputs (T, B, D), states (T, B, H).
+
+>>> import numpy as np, rnn_core
+>>> lstm = rnn_core.Recurrent("lstm", input_size=3, hidden_size=8, seed=0)
+>>> rec = lstm.forward(np.eye(3)[[0, 1, 2, 2]][:, None, :])     # J, A, Z, Z as one-hot rows
+>>> rec.output.shape, rec.h_n.shape
+((4, 1, 8), (1, 1, 8))
+"""
+
+from .head import Head, HeadRecord
+from .model import ModelRecord, SequenceModel
+from .record import GATE_NAMES, LayerRecord, Record
+from .recurrent import KINDS, Recurrent
+
+__all__ = [
+    "GATE_NAMES", "KINDS", "Head", "HeadRecord", "LayerRecord", "ModelRecord", "Record", "Recurrent",
+    "SequenceModel",
+]
