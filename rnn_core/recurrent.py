@@ -257,6 +257,7 @@ class Recurrent:
                     np.copyto(c_t, cells[t], where=pad[t])
                     np.copyto(states[t + 1], states[t], where=pad[t])
         else:  # gru
+            zh = np.empty((B, H), dt)
             for t in range(T):
                 q_t, a_t, z_t = qs[t], As[t], gates[t]
                 np.matmul(states[t], W_hhT, out=q_t)                     # q_t = W_hh h_{t-1} + b_hh
@@ -268,9 +269,10 @@ class Recurrent:
                 a_t[:, 2 * H:] += p[t, :, 2 * H:]
                 np.tanh(a_t[:, 2 * H:], out=n)                           # n = tanh(a_n)
                 h_t = states[t + 1]
-                np.subtract(states[t], n, out=h_t)                       # h_t = n + z ⊙ (h_{t-1} - n)
-                h_t *= z
-                h_t += n
+                np.subtract(1.0, z, out=h_t)                             # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+                h_t *= n                                                 # (this form keeps h exactly when z = 1)
+                np.multiply(z, states[t], out=zh)
+                h_t += zh
                 if pad is not None:
                     np.copyto(h_t, states[t], where=pad[t])
         output = states[1:]
