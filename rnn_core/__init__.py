@@ -11,10 +11,11 @@ Imports only NumPy and the standard library. Arrays are time-major: inputs (T, B
 
 from .head import Head, HeadRecord
 from .model import ModelRecord, SequenceModel
+from .optim import OPTIMIZERS, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .record import GATE_NAMES, LayerRecord, Record
 from .recurrent import KINDS, Recurrent
 
 __all__ = [
     "GATE_NAMES", "KINDS", "Head", "HeadRecord", "LayerRecord", "ModelRecord", "Record", "Recurrent",
-    "SequenceModel",
+    "SequenceModel", "OPTIMIZERS", "make_optimizer", "clip_grad_norm", "clip_grad_value", "global_norm",
 ]

@@ -330,22 +330,20 @@ def test_jacobian_norms_match_finite_differences(kind):
     rec = model.forward(x)
     norms = model.jacobian_norms(rec)
     layer = rec.layers[0]
+
+    def state_at(t, s, h_s):
+        """h_t when the pass restarts at step s + 1 from state h_s (c_s held for LSTM)."""
+        h0 = (h_s, layer.cell[s][None]) if kind == "lstm" else h_s
+        return model.forward(x[s + 1:t + 1], h0).h_n[0, 0]
+
     for s in range(T - 1):
         for t in range(s + 1, T):
             h_s = layer.hidden[s].copy()[None]
             J = np.zeros((H, H))
             for j in range(H):
-                def h_t(j=j):
-                    h0 = (h_s, layer.cell[s][None]) if kind == "lstm" else h_s
-                    return model.forward(x[s + 1:t + 1], h0).h_n[0, 0]
                 e = np.zeros_like(h_s)
                 e[0, 0, j] = 1e-6
-                h_s += e
-                up = h_t()
-                h_s -= 2 * e
-                down = h_t()
-                h_s += e
-                J[:, j] = (up - down) / 2e-6
+                J[:, j] = (state_at(t, s, h_s + e) - state_at(t, s, h_s - e)) / 2e-6
             assert norms[t, s, 0] == pytest.approx(np.linalg.norm(J, 2), rel=1e-6)
     assert np.all(np.diag(norms[:, :, 0]) == 1) and np.all(np.triu(norms[:, :, 0], 1) == 0)
 
