@@ -11,11 +11,13 @@ Imports only NumPy and the standard library. Arrays are time-major: inputs (T, B
 
 from .head import Head, HeadRecord
 from .model import ModelRecord, SequenceModel
+from .model_file import LoadedModel, ModelFileError, load_model, save_model
 from .optim import OPTIMIZERS, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .record import GATE_NAMES, LayerRecord, Record
 from .recurrent import KINDS, Recurrent
 
 __all__ = [
-    "GATE_NAMES", "KINDS", "Head", "HeadRecord", "LayerRecord", "ModelRecord", "Record", "Recurrent",
-    "SequenceModel", "OPTIMIZERS", "make_optimizer", "clip_grad_norm", "clip_grad_value", "global_norm",
+    "GATE_NAMES", "KINDS", "OPTIMIZERS", "Head", "HeadRecord", "LayerRecord", "LoadedModel", "ModelFileError",
+    "ModelRecord", "Record", "Recurrent", "SequenceModel", "clip_grad_norm", "clip_grad_value", "global_norm",
+    "load_model", "make_optimizer", "save_model",
 ]
