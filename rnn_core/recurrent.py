@@ -213,7 +213,8 @@ class Recurrent:
         p += b_ih
         states = np.empty((T + 1, B, H), dt)
         states[0] = h0
-        gates = np.empty((T, B, G * H), dt)
+        # the RNN's only "gate" is h itself: no copy unless padding must be zeroed
+        gates = None if self.kind == "rnn" else np.empty((T, B, G * H), dt)
         # without recording, q and the pre-activation live in one reused buffer (GRU keeps q: backward needs it)
         keep_q = record or self.kind == "gru"
         q = np.empty((T if keep_q else 1, B, G * H), dt)
@@ -233,7 +234,7 @@ class Recurrent:
                 phi(a_t, out=h_t)                                        # h_t = φ(a_t)
                 if pad is not None:
                     np.copyto(h_t, states[t], where=pad[t])              # hold the state past the end
-            gates[:] = states[1:]
+            gates = states[1:] if pad is None else states[1:].copy()
         elif self.kind == "lstm":
             cells = np.empty((T + 1, B, H), dt)
             cells[0] = c0
@@ -350,15 +351,15 @@ class Recurrent:
         z = rec.gates
         if self.kind == "rnn":
             d_phi = ACTIVATIONS[self.nonlinearity][1]
-            dphi = d_phi(rec.hidden)                                     # φ'(a_t) from h_t, all steps at once
+            d_phi(rec.hidden, out=d_a)                                   # φ'(a_t) from h_t, all steps at once
             if keep is not None:
-                dphi *= keep
+                d_a *= keep
             for t in reversed(range(T)):
                 if cut(t):
                     dh_next[:] = 0.0                                     # the window starts at t+1
                 dh = dHs[t]
                 np.add(d_out[t], dh_next, out=dh)                        # ∂L/∂h_t: from the output and from t+1
-                np.multiply(dh, dphi[t], out=d_a[t])                     # backprop through φ
+                d_a[t] *= dh                                             # backprop through φ
                 np.matmul(d_a[t], W_hh, out=dh_next)                     # backprop into h_{t-1}
                 if pad is not None:
                     np.copyto(dh_next, dh, where=pad[t])                 # held state: gradient passes unchanged
