@@ -24,6 +24,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECL
 BENCHMARKS = {
     "parity": "bench.parity",
     "engine": "bench.engine",
+    "training": "bench.training",
 }
 
 

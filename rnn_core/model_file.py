@@ -44,6 +44,7 @@ import numpy as np
 
 from .model import SequenceModel
 from .recurrent import KINDS, Recurrent
+from .seq2seq import Seq2Seq
 
 __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "MAX_FILE_BYTES", "MAX_MEMBERS", "MAX_UNPACKED_BYTES", "META_NAME",
@@ -58,7 +59,7 @@ MAX_UNPACKED_BYTES = 64 * 2**20      # every member once decompressed, each and 
 MAX_MEMBERS = 200
 
 #: config "type" → the class whose ``from_config`` rebuilds it.
-MODEL_TYPES = {"Recurrent": Recurrent, "SequenceModel": SequenceModel}
+MODEL_TYPES = {"Recurrent": Recurrent, "SequenceModel": SequenceModel, "Seq2Seq": Seq2Seq}
 
 # a parameter name as the models write them ("rnn.weight_ih_l0"): no folders, no "..", no hidden files
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")

@@ -89,8 +89,9 @@ class Trainer:
         cfg = self.config
         t0 = time.perf_counter()
         batch = self._batch()
-        loss, grads, rec = batch.loss_and_grads(self.model, truncate=cfg.truncate)
-        per_param = {name: float(np.sqrt(np.sum(g * g))) for name, g in grads.items()}
+        with np.errstate(over="ignore", invalid="ignore"):       # overflow is detected below, and explained
+            loss, grads, rec = batch.loss_and_grads(self.model, truncate=cfg.truncate)
+            per_param = {name: float(np.sqrt(np.sum(g * g))) for name, g in grads.items()}
         norm = math.sqrt(sum(v * v for v in per_param.values()))
         if not (math.isfinite(loss) and math.isfinite(norm)):
             return self._diverged(loss, norm)
@@ -101,7 +102,8 @@ class Trainer:
             else:
                 clip_grad_norm(grads, cfg.clip)
         clipped = {name: float(np.sqrt(np.sum(g * g))) for name, g in grads.items()}
-        self.optimizer.step(self.model.parameters(), grads)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.optimizer.step(self.model.parameters(), grads)
         if not all(np.all(np.isfinite(w)) for w in self.model.parameters().values()):
             return self._diverged(loss, norm, after_update=True)
         self.step += 1
