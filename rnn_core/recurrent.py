@@ -321,6 +321,9 @@ class Recurrent:
             raise ValueError(f"d_output must have shape (T, B, H) = {(T, B, H)}, not {d_out.shape}")
         if truncate is not None and (not isinstance(truncate, (int, np.integer)) or truncate < 1):
             raise ValueError(f"truncate must be a whole number of steps ≥ 1 or None, not {truncate!r}")
+        for name, d in (("d_h_n", d_h_n), ("d_c_n", d_c_n)):
+            if d is not None and np.shape(d) != (L, B, H):
+                raise ValueError(f"{name} must have shape (L, B, H) = {(L, B, H)}, not {np.shape(d)}")
         mask = None if record.mask.all() else record.mask
         if mask is not None:
             d_out = d_out * mask[:, :, None]

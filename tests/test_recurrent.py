@@ -268,6 +268,15 @@ def test_bad_inputs_get_clear_messages(bad, message):
         model.forward(**args)
 
 
+def test_bad_gradient_shapes_are_refused():
+    model = Recurrent("lstm", 3, 4, 2)
+    rec = model.forward(np.ones((5, 2, 3)))
+    with pytest.raises(ValueError, match="d_output must have shape"):
+        model.backward(rec, np.ones((5, 2, 3)))
+    with pytest.raises(ValueError, match="d_c_n must have shape"):
+        model.backward(rec, np.ones((5, 2, 4)), d_c_n=np.ones((2, 4)))
+
+
 def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match="kind"):
         Recurrent("transformer", 3, 4)
