@@ -315,7 +315,9 @@ def translation_learned(model, data):
 
 
 def encode_source(text, vocab):
-    words = words_of(text) if "'" not in text else text.split()
+    words = text.split()                          # tokens as the corpus writes them ("L'", "." included)
+    if any(w not in vocab["source"] for w in words):
+        words = words_of(text)                    # else forgive punctuation stuck to words ("papel.")
     return PairData.from_pairs([(words, [])], source_vocab=vocab["source"], target_vocab=vocab["target"])
 
 

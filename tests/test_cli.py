@@ -88,6 +88,15 @@ def test_trace_of_an_encoder_decoder_includes_attention(tmp_path):
     assert weights.shape == (3, 3) and np.allclose(weights.sum(axis=1), 1)
 
 
+def test_typed_sentence_keeps_its_full_stop_as_a_token(tmp_path):
+    path = tmp_path / "casa.npz"
+    assert run("train", "casa", "--out", str(path))[0] == 0
+    code, out, _ = run("trace", "--model", str(path), "--input", "casa de papel.", "--format", "json")
+    assert code == 0 and json.loads(out)["attention"]["source"] == ["casa", "de", "papel"]
+    code, _, err = run("trace", "--model", str(path), "--input", "casa <b>azul</b>")
+    assert code == 2 and "unknown word(s)" in err and "azul" in err and "known words: casa de papel" in err
+
+
 def test_own_data_from_the_command_line(tmp_path):
     code, out, _ = run("train", "names", "--text", "Ada met Alan", "--labels", "1 0 1",
                        "--out", str(tmp_path / "n.npz"))
