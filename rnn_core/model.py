@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .head import Head, HeadRecord
+from .params import checked_copies
 from .record import Record
 from .recurrent import Recurrent, as_generator
 
@@ -89,21 +90,10 @@ class SequenceModel:
 
     def load_state_dict(self, state):
         """Load every ``rnn.*`` and ``head.*`` array; nothing changes unless all fit."""
-        expected = set(self.parameters())
-        missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
-        if missing or extra:
-            raise ValueError(f"state dict does not fit this model: missing {missing or 'nothing'}, "
-                             f"unexpected {extra or 'nothing'}")
-        head = {}
-        for k, w in self.head.params.items():
-            value = np.asarray(state[f"head.{k}"])
-            if value.shape != w.shape:
-                raise ValueError(f"head.{k} has shape {value.shape}, expected {w.shape}")
-            if not np.issubdtype(value.dtype, np.number) or not np.all(np.isfinite(value)):
-                raise ValueError(f"head.{k} must hold finite numbers")
-            head[k] = value.astype(self.head.dtype, copy=True)
-        self.rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")})
-        self.head.params.update(head)
+        new = checked_copies(self.parameters(), state)
+        for name, value in new.items():
+            part, key = name.split(".", 1)
+            getattr(self, part).params[key] = value
 
     def __repr__(self):
         return f"SequenceModel({self.rnn!r} → {self.head!r}, target={self.target})"

@@ -23,6 +23,7 @@ Past a sequence's length its state is held and its output is zero (PyTorch's pac
 import numpy as np
 
 from .activations import ACTIVATIONS, d_sigmoid, d_tanh, sigmoid
+from .params import checked_copies
 from .record import LayerRecord, Record
 
 KINDS = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -116,19 +117,7 @@ class Recurrent:
         Every expected name must be present with its exact shape and finite values; nothing is
         changed unless all of them are. Raises ValueError naming what is wrong.
         """
-        missing = sorted(set(self.params) - set(state))
-        extra = sorted(set(state) - set(self.params))
-        if missing or extra:
-            raise ValueError(f"state dict does not match a {self.kind.upper()} of {self.num_layers} layer(s): "
-                             f"missing {missing or 'nothing'}, unexpected {extra or 'nothing'}")
-        new = {}
-        for name, w in self.params.items():
-            value = np.asarray(state[name])
-            if value.shape != w.shape:
-                raise ValueError(f"{name} has shape {value.shape}, expected {w.shape}")
-            if not np.issubdtype(value.dtype, np.number) or not np.all(np.isfinite(value)):
-                raise ValueError(f"{name} must hold finite numbers")
-            new[name] = value.astype(self.dtype, copy=True)
+        new = checked_copies(self.params, state, f"a {self.kind.upper()} of {self.num_layers} layer(s)")
         self.params.update(new)
 
     def num_parameters(self):

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .head import Head, HeadRecord
+from .params import checked_copies
 from .record import Record
 from .recurrent import Recurrent, as_generator
 
@@ -257,19 +258,7 @@ class Seq2Seq:
 
     def load_state_dict(self, state):
         """Load every parameter; nothing changes unless all are present, of their shape and finite."""
-        params = self.parameters()
-        missing, extra = sorted(set(params) - set(state)), sorted(set(state) - set(params))
-        if missing or extra:
-            raise ValueError(f"state dict does not fit this model: missing {missing or 'nothing'}, "
-                             f"unexpected {extra or 'nothing'}")
-        new = {}
-        for name, w in params.items():
-            value = np.asarray(state[name])
-            if value.shape != w.shape:
-                raise ValueError(f"{name} has shape {value.shape}, expected {w.shape}")
-            if value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
-                raise ValueError(f"{name} must hold finite real numbers")
-            new[name] = value.astype(w.dtype, copy=True)
+        new = checked_copies(self.parameters(), state)
         parts = self._parts()
         for name, value in new.items():
             part, key = name.split(".", 1)
