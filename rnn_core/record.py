@@ -89,6 +89,16 @@ class LayerRecord:
         """c_{t-1}, shape (T, B, H), LSTM only."""
         return None if self.cell_states is None else self.cell_states[:-1]
 
+    @property
+    def d_hidden_norm(self):
+        """‖∂L/∂h_t‖₂ per step and sequence, shape (T, B): how much the loss still cares about each state."""
+        return None if self.d_hidden is None else np.linalg.norm(self.d_hidden, axis=-1)
+
+    @property
+    def hidden_norm(self):
+        """‖h_t‖₂ per step and sequence, shape (T, B)."""
+        return np.linalg.norm(self.hidden, axis=-1)
+
     def gate(self, name, quantity="gates"):
         """One gate's block of a stacked quantity, shape (T, B, H).
 
