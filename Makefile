@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test bench lint clean
+.PHONY: install browser run test bench lint clean
 
 install: $(STAMP)
 
@@ -14,9 +14,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
+# the real-browser tests drive Debian's Chromium through Playwright (never `playwright install`)
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || (apt-get install -y -q chromium >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
+		(echo "could not install Chromium: run 'sudo apt-get install -y chromium'" && exit 1)
+
 # one BLAS thread per process: two test processes share the two cores
-test: $(STAMP)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist load
+THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+test: $(STAMP) browser
+	$(THREADS) $(BIN)/python -m pytest -q -n 2 --dist load
+
+# the app on http://localhost:8501
+run: $(STAMP)
+	$(THREADS) $(MALLOC_ENV) $(BIN)/python -m streamlit run app.py --server.port 8501
 
 # glibc hands freed blocks of a few MB back to the kernel and faults them in again on the next call;
 # holding on to them is worth 10-25% at the largest benchmark sizes

@@ -36,3 +36,33 @@ def test_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert set(imported_top_levels("pkg")) == {"numpy", "pandas"}
 
+
+
+def test_figure_builders_import_no_streamlit_and_nothing_above_them():
+    imports = imported_top_levels("viz")
+    assert "plotly" in imports
+    bad = {m: f for m, f in imports.items() if m in ("streamlit", "ui", "pages")}
+    assert not bad, f"viz must not import Streamlit or the app: {bad}"
+
+
+def test_dependencies_point_down_only():
+    for folder, forbidden in (("ui", ("pages",)), ("rnn_core", ("viz", "ui", "pages", "streamlit", "plotly"))):
+        imports = imported_top_levels(folder)
+        assert not {m for m in imports if m in forbidden}, f"{folder} imports {forbidden}"
+
+
+def test_no_page_renders_raw_html():
+    """unsafe_allow_html runs scripts in this Streamlit version; no file of the app may use it."""
+    offenders = [p.relative_to(ROOT).as_posix() for folder in ("pages", "ui", "viz")
+                 for p in (ROOT / folder).rglob("*.py") if "unsafe_allow_html" in p.read_text()]
+    offenders += ["app.py"] if "unsafe_allow_html" in (ROOT / "app.py").read_text() else []
+    assert not offenders
+
+
+def test_page_urls_differ_from_file_names():
+    """On a fresh server Streamlit's legacy router serves pages/<stem>.py at /<stem> without app.py (DESIGN §8):
+    no page may be linked at a path equal to a file's stem."""
+    from ui.nav import PAGES
+    stems = {Path(p).stem for p in (ROOT / "pages").glob("*.py")}
+    assert all((ROOT / p.file).exists() for p in PAGES)
+    assert not {p.url_path for p in PAGES} & stems

@@ -1,0 +1,52 @@
+"""Helpers for AppTest page tests: run a page file as Streamlit would, read what it shows."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def page(name, timeout=60, **state):
+    """An AppTest of ``pages/<name>.py`` with session state preset (not yet run)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=timeout)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at
+
+
+def button(at, label):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def charts(at):
+    """Every Plotly chart's figure as a dict (AppTest sees only the JSON spec)."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def table(at, index):
+    return at.table[index].value
+
+
+def texts(at):
+    """Everything written as markdown, captions, subheaders and messages, joined."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    parts += [e.value for kind in (at.error, at.warning, at.info, at.success) for e in kind]
+    return "\n".join(parts)
+
+
+def array(value):
+    """A Plotly JSON array: a list, or since Plotly 6 a typed array ``{"dtype", "bdata", "shape"}``."""
+    import base64
+
+    import numpy as np
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            out = out.reshape([int(n) for n in str(shape).split(",")])
+        return out
+    return np.asarray(value, dtype=float)

@@ -1,0 +1,82 @@
+"""Controls shared by the pages: the sidebar settings, the intro text, downloads and messages.
+
+Every widget's key is its setting's name (see ``ui.state``), so the URL, the session state and the
+widget agree. Nothing a person typed is ever rendered as HTML or Markdown.
+"""
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from rnn_core.examples import EXAMPLES
+
+from . import state
+from .state import CELL_NAMES, SHARED
+
+EXAMPLE_NAMES = {"jazz": "JAZZ (letters)", "kennedy": "Kennedy (names)", "home": "HOME (letters)",
+                 "namaskar": "namaskar (letters)", "own": "Your own word"}
+
+
+def plain(text):
+    """Text made safe for ``st.markdown``: HTML is escaped by Streamlit; this escapes Markdown too, so
+    ``[a](javascript:…)`` or ``![](http://…)`` typed by a person stays literal text."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", str(text))
+
+
+def page_start(title, intro, page_settings=(), sidebar=True):
+    """Title, the page's two or three sentences, the shared sidebar; returns every setting's value.
+
+    Call first on every page (the pages also run alone under AppTest, without ``app.py``).
+    """
+    settings = tuple(SHARED) + tuple(page_settings)
+    state.init(settings)
+    state.keep(settings)
+    st.title(title)
+    st.markdown(intro)
+    for problem in state.url_problems():
+        st.warning(f"Link setting ignored: {problem}.")
+    if sidebar:
+        shared_sidebar()
+    return state.values(settings)
+
+
+def page_end(page_settings=()):
+    """Write every setting that differs from its default into the URL, for a link that reproduces the page."""
+    state.write_url(tuple(SHARED) + tuple(page_settings))
+
+
+def shared_sidebar():
+    """The settings shared by the step-through, unrolled, gates and gradient pages."""
+    with st.sidebar:
+        st.subheader("Network")
+        st.selectbox("Example", state.STEP_EXAMPLES, key="example", format_func=EXAMPLE_NAMES.get,
+                     help="The worked examples of the course, or a word of your own.")
+        if st.session_state.get("example") == "own":
+            st.text_input("Your word or short sentence", key="text", max_chars=40,
+                          help="The network learns to predict each next letter of it.")
+        st.segmented_control("Cell", state.CELLS, key="cell", format_func=CELL_NAMES.get, required=True)
+        st.slider("Hidden units", 1, 32, key="hidden")
+        st.slider("Layers", 1, 3, key="layers")
+        st.number_input("Seed", 0, 9999, step=1, key="seed",
+                        help="The random initial weights; part of the link, so others see the same network.")
+        st.segmented_control("Weights", state.WEIGHTS, key="weights", required=True,
+                             format_func=lambda w: "Untrained" if w == "untrained" else "Trained",
+                             help="Trained: the example's default training, about a second, remembered per setting.")
+
+
+def example_title(key):
+    return EXAMPLE_NAMES.get(key) or EXAMPLES[key].title
+
+
+def download_csv(frame, filename, label="Download the numbers (CSV)", key=None):
+    """A download button for a table's numbers."""
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(frame)
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv",
+                       on_click="ignore", key=key or f"download-{filename}", icon=":material/download:")
+
+
+def input_error(err):
+    """A person's bad input, explained; the page carries on."""
+    st.error(f"That input can't be used: {err}. Nothing else was changed.", icon=":material/error:")
