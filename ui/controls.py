@@ -24,7 +24,7 @@ def plain(text):
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", str(text))
 
 
-def page_start(title, intro, page_settings=(), sidebar=True):
+def page_start(title, intro, page_settings=(), sidebar=True, example_picker=True, weights_picker=True):
     """Title, the page's two or three sentences, the shared sidebar; returns every setting's value.
 
     Call first on every page (the pages also run alone under AppTest, without ``app.py``).
@@ -37,7 +37,7 @@ def page_start(title, intro, page_settings=(), sidebar=True):
     for problem in state.url_problems():
         st.warning(f"Link setting ignored: {problem}.")
     if sidebar:
-        shared_sidebar()
+        shared_sidebar(example_picker, weights_picker)
     return state.values(settings)
 
 
@@ -46,13 +46,15 @@ def page_end(page_settings=()):
     state.write_url(tuple(SHARED) + tuple(page_settings))
 
 
-def shared_sidebar():
-    """The settings shared by the step-through, unrolled, gates and gradient pages."""
+def shared_sidebar(example_picker=True, weights_picker=True):
+    """The settings shared by the step-through, unrolled, gates and gradient pages (a page with its own
+    choice of example or its own training leaves those two out)."""
     with st.sidebar:
         st.subheader("Network")
-        st.selectbox("Example", state.STEP_EXAMPLES, key="example", format_func=EXAMPLE_NAMES.get,
-                     help="The worked examples of the course, or a word of your own.")
-        if st.session_state.get("example") == "own":
+        if example_picker:
+            st.selectbox("Example", state.STEP_EXAMPLES, key="example", format_func=EXAMPLE_NAMES.get,
+                         help="The worked examples of the course, or a word of your own.")
+        if example_picker and st.session_state.get("example") == "own":
             st.text_input("Your word or short sentence", key="text", max_chars=40,
                           help="The network learns to predict each next letter of it.")
         st.segmented_control("Cell", state.CELLS, key="cell", format_func=CELL_NAMES.get, required=True)
@@ -60,9 +62,11 @@ def shared_sidebar():
         st.slider("Layers", 1, 3, key="layers")
         st.number_input("Seed", 0, 9999, step=1, key="seed",
                         help="The random initial weights; part of the link, so others see the same network.")
-        st.segmented_control("Weights", state.WEIGHTS, key="weights", required=True,
-                             format_func=lambda w: "Untrained" if w == "untrained" else "Trained",
-                             help="Trained: the example's default training, about a second, remembered per setting.")
+        if weights_picker:
+            st.segmented_control("Weights", state.WEIGHTS, key="weights", required=True,
+                                 format_func=lambda w: "Untrained" if w == "untrained" else "Trained",
+                                 help="Trained: the example's default training, about a second, remembered per "
+                                 "setting.")
 
 
 def example_title(key):

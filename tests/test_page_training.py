@@ -1,0 +1,180 @@
+"""The live-training page: start, ticks, pause, step, reset, divergence and the way back, model files.
+
+AppTest does not drive ``run_every`` timers; each ``at.run()`` is one more tick while training runs.
+"""
+
+import io
+import math
+import zipfile
+
+import numpy as np
+
+from apptest import button, charts, page, texts
+from rnn_core.examples import EXAMPLES
+from rnn_core.model import SequenceModel
+from rnn_core.model_file import save_model
+
+
+def start(**state):
+    at = page("training", **state).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def trainer(at, cell=None):
+    session = at.session_state.train
+    return session.trainers[cell] if cell else session.trainer
+
+
+def test_defaults_wait_for_start_with_kennedy_untrained():
+    at = start()
+    assert trainer(at).step == 0 and not at.session_state.train.running
+    assert "No updates yet" in texts(at)
+    assert "not learned yet" in texts(at)                     # the untrained network's answers, for comparison
+    assert len(charts(at)) == 4
+
+
+def test_start_ticks_pause_step_and_reset():
+    at = start(tr_steps=5000)
+    at = button(at, "Start").click().run()
+    assert at.session_state.train.running
+    first = trainer(at).step
+    assert first >= 1
+    at.run()                                                  # one more tick
+    second = trainer(at).step
+    assert second > first
+    loss_curve = next(tr for tr in charts(at)[0]["data"] if tr.get("name") == "RNN")
+    assert len(loss_curve["x"]) == second                     # the curve grows with the updates
+    at = button(at, "Pause").click().run()
+    assert not at.session_state.train.running
+    paused = trainer(at).step
+    at.run()
+    assert trainer(at).step == paused                         # pause freezes
+    at = button(at, "Step").click().run()
+    assert trainer(at).step == paused + 1                     # exactly one update
+    at = button(at, "Reset").click().run()
+    assert trainer(at).step == 0 and not trainer(at).history
+    assert not at.exception
+
+
+def test_kennedy_trains_to_its_outcome_and_says_so():
+    at = start()
+    at = button(at, "Start").click().run()
+    for _ in range(30):
+        if not at.session_state.train.running:
+            break
+        at.run()
+    session = at.session_state.train
+    assert session.trainer.done and session.outcomes["rnn"].ok
+    assert "learned" in texts(at) and "after" in texts(at)
+    assert button(at, "Start").disabled                       # nothing left to do but Reset
+
+
+def test_divergence_stops_with_an_explanation_and_the_restore_button_goes_on():
+    at = start(tr_example="jazz", tr_act="relu", tr_opt="sgd", tr_lr=50.0, tr_clip=0.0, tr_steps=300)
+    at = button(at, "Start").click().run()
+    for _ in range(10):
+        if not at.session_state.train.running:
+            break
+        at.run()
+    t = trainer(at)
+    assert t.stopped and "exploding gradients" in at.error[0].value
+    assert all(np.all(np.isfinite(w)) for w in t.model.parameters().values())   # the last good weights
+    stopped_at = t.step
+    at = button(at, "Restore the last good weights and go on with the learning rate ÷ 10").click().run()
+    t = trainer(at)
+    assert t.stopped is None and math.isclose(t.config.lr, 5.0)
+    at = button(at, "Step").click().run()
+    assert trainer(at).step == stopped_at + 1 or trainer(at).stopped      # goes on (or explains again)
+    assert not at.exception
+
+
+def test_three_cells_side_by_side_from_the_same_seed():
+    at = start(tr_compare=True, tr_steps=20)
+    session = at.session_state.train
+    assert set(session.trainers) == {"rnn", "lstm", "gru"}
+    at = button(at, "Step").click().run()
+    names = {tr.get("name") for tr in charts(at)[0]["data"]}
+    assert {"RNN", "LSTM", "GRU"} <= names
+    assert all(t.step == 1 for t in at.session_state.train.trainers.values())
+
+
+def test_changing_the_example_loads_its_tried_setting_and_puts_it_in_the_link():
+    at = start()
+    at.selectbox(key="tr_example").set_value("memory").run()
+    assert at.session_state.tr_opt == "momentum" and at.session_state.tr_lr == 0.5
+    assert at.session_state.hidden == EXAMPLES["memory"].defaults.hidden
+    assert at.query_params["tr_example"] in ("memory", ["memory"])
+    assert at.session_state.train.key == "memory"
+
+
+def test_own_text_trains_and_bad_own_data_gets_a_message():
+    at = start(tr_example="own_text", tr_text="abcabc")
+    assert not at.error and at.session_state.train.data.x.shape[0] == 6
+    at = start(tr_example="own_text", tr_text="   ")
+    assert at.error and "empty" in at.error[0].value
+    at = start(tr_example="own_series")
+    assert at.error and "CSV" in at.error[0].value
+
+
+def test_a_series_from_a_csv_upload_trains():
+    at = start(tr_example="own_series")
+    csv = "day,value\n" + "\n".join(f"{i},{np.sin(i / 3):.4f}" for i in range(60))
+    at.file_uploader(key="tr_csv").upload("series.csv", csv.encode(), "text/csv")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state.train.data.x.shape[0] > 10
+
+
+def model_file(model, meta):
+    buf = io.BytesIO()
+    save_model(buf, model, meta=meta)
+    return buf.getvalue()
+
+
+def test_a_model_file_round_trips_and_continues_training():
+    at = start(tr_steps=40)
+    at = button(at, "Start").click().run()
+    for _ in range(10):
+        if not at.session_state.train.running:
+            break
+        at.run()
+    trained = trainer(at)
+    data = at.session_state.train.data
+    downloaded = next(d for d in at.get("download_button") if "model" in d.proto.label)
+    assert downloaded is not None
+    # the same bytes the download button offers, rebuilt through the page's own module
+    from ui.training import model_bytes
+    raw = model_bytes(at.session_state.train, "rnn")
+    fresh = start()
+    fresh.file_uploader(key="tr_upload").upload("kennedy_rnn.npz", raw)
+    fresh.run()
+    assert not fresh.exception and not fresh.error
+    loaded = trainer(fresh)
+    assert loaded.step == trained.step
+    x = data.x
+    assert np.array_equal(loaded.model.forward(x, data.lengths).y, trained.model.forward(x, data.lengths).y)
+    assert "Continuing an uploaded model" in texts(fresh)
+    fresh = button(fresh, "Step").click().run()
+    assert trainer(fresh).step == trained.step + 1
+
+
+def test_bad_uploads_give_a_message_and_keep_the_training():
+    at = start()
+    at = button(at, "Step").click().run()
+    zip_bomb = io.BytesIO()
+    with zipfile.ZipFile(zip_bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("rnn.weight_ih_l0.npy", b"\0" * (80 * 2**20))
+    wrong_example = model_file(SequenceModel("rnn", 3, 4, 2), {"example": "kennedy"})
+    no_meta = model_file(SequenceModel("rnn", 8, 8, 1), None)
+    bad_setting = model_file(SequenceModel("rnn", 8, 8, 1, head="sigmoid"),
+                             {"example": "kennedy", "config": {"lr": "fast"}})
+    for name, raw, words in (("text.npz", b"hello", "not an Unrolled model file"),
+                             ("bomb.npz", zip_bomb.getvalue(), ""), ("wrong.npz", wrong_example, "inputs"),
+                             ("nometa.npz", no_meta, "which example"),
+                             ("setting.npz", bad_setting, "lr")):
+        at.file_uploader(key="tr_upload").upload(name, raw)
+        at.run()
+        assert not at.exception, name
+        assert at.error and words in at.error[0].value, (name, at.error[0].value if at.error else None)
+        assert trainer(at).step == 1                          # the training in progress is untouched
