@@ -21,6 +21,8 @@ PAGES = (
              "The loop unrolled over time: activations forward, gradients backward."),
     PageInfo("pages/shapes.py", "The five shapes", ":material/category:", "five-shapes", "Recurrent networks",
              "One-to-one to many-to-many: each drawn, trained with one click, its result shown."),
+    PageInfo("pages/gates.py", "LSTM & GRU gates", ":material/tune:", "lstm-gru-gates", "Inside the cell",
+             "Every gate over time as a heatmap, your text coloured by a unit, how saturated the gates are."),
     PageInfo("pages/training.py", "Live training", ":material/model_training:", "live-training", "Learning",
              "Start, pause, step: the loss, the gradients, the weights and the predictions as the network learns."),
 )

@@ -1,0 +1,188 @@
+"""The LSTM & GRU gates page under AppTest: every cell, example and option, and bad input."""
+
+import base64
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnn_core.examples import EXAMPLES
+from rnn_core.trainer import Trainer
+from ui import gates as ug
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages/gates.py")
+
+
+def _app(**state):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def _array(value):
+    """A Plotly spec's array: a plain list, or NumPy data sent as {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict):
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return out.reshape([int(n) for n in str(value.get("shape", out.size)).split(",")])
+    return np.array(value, dtype=float)
+
+
+def _charts(at):
+    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def _titles(at):
+    return [spec["layout"].get("title", {}).get("text", "") for spec in _charts(at).values()]
+
+
+def _heatmap(at, words):
+    """The heatmap whose title starts with ``words`` (e.g. "forget gate")."""
+    for spec in _charts(at).values():
+        if spec["layout"].get("title", {}).get("text", "").startswith(words) and spec["data"][0]["type"] == "heatmap":
+            return spec
+    raise AssertionError(f"no heatmap titled {words!r} in {_titles(at)}")
+
+
+def _record(key, cell, hidden=8, layers=1, seed=0, trained=False):
+    """The same network as the page's, built straight from the engine."""
+    ex = EXAMPLES[key]
+    data = ex.data()
+    config = ex.defaults.replace(cell=cell, hidden=hidden, layers=layers, seed=seed)
+    model = ex.build_model(config, data)
+    if trained:
+        Trainer(model, data, config).run()
+    return data, data.run(model)
+
+
+def test_defaults_rnn_explains_no_gates_and_the_button_switches_to_lstm():
+    at = _app()
+    assert not at.exception
+    assert any("no gates" in info.value for info in at.info)
+    assert _titles(at) == ["hidden state h<sub>t</sub>"]             # only h_t
+    assert not at.get("html")
+    at.button(key="g_to_lstm").click().run()
+    assert not at.exception
+    assert at.session_state.cell == "lstm"
+    assert not at.info
+    titles = _titles(at)
+    for words in ("input gate", "forget gate", "candidate", "output gate", "cell state", "hidden state"):
+        assert any(t.startswith(words) for t in titles), words
+    assert at.get("html")
+
+
+@pytest.mark.parametrize("key", ["jazz", "kennedy"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_each_gate_heatmap_shows_the_engines_values(key, cell):
+    at = _app(example=key, cell=cell)
+    assert not at.exception
+    data, rec = _record(key, cell)
+    layer = rec.rnn.layers[0]
+    L = int(data.lengths[0])
+    words = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
+             "r": "reset gate", "z": "update gate", "n": "candidate"}
+    for name in ("ifgo" if cell == "lstm" else "rzn"):
+        spec = _heatmap(at, words[name])
+        np.testing.assert_allclose(_array(spec["data"][0]["z"]), layer.gate(name)[:L, 0].T, rtol=1e-12)
+        assert spec["layout"]["xaxis"]["ticktext"] == data.tokens[0]
+    if cell == "lstm":
+        np.testing.assert_allclose(_array(_heatmap(at, "cell state")["data"][0]["z"]), layer.cell[:L, 0].T)
+    else:
+        assert not any(t.startswith("cell state") for t in _titles(at))  # a GRU has no cell state
+    sat = at.dataframe[0].value
+    assert list(sat["gate"]) == [f"{words[n]} {n}" for n in ("ifgo" if cell == "lstm" else "rzn")]
+
+
+def test_kennedy_second_sentence_has_its_own_two_steps():
+    at = _app(example="kennedy", cell="gru")
+    at.radio(key="g_seq").set_value(2).run()
+    assert not at.exception
+    spec = _heatmap(at, "update gate")
+    assert spec["layout"]["xaxis"]["ticktext"] == ["Kennedy", "stands"]
+    _, rec = _record("kennedy", "gru")
+    np.testing.assert_allclose(_array(spec["data"][0]["z"]), rec.rnn.layers[0].gate("z")[:2, 1].T)
+    assert at.dataframe[0].value["values counted"].tolist() == [2 * 8] * 3     # padding left out
+
+
+def test_trained_lstm_namaskar_saturation_matches_a_count_by_hand():
+    at = _app(example="namaskar", cell="lstm", weights="trained")
+    assert not at.exception
+    _, rec = _record("namaskar", "lstm", trained=True)
+    layer = rec.rnn.layers[0]
+    table = at.dataframe[0].value.set_index("gate")
+    f = layer.gate("f")[:, 0]
+    assert table.loc["forget gate f", "share near top"] == pytest.approx(np.mean(f > 0.9))
+    assert table.loc["forget gate f", "share near bottom"] == pytest.approx(np.mean(f < 0.1))
+    g = layer.gate("g")[:, 0]
+    assert table.loc["candidate g", "share near top"] == pytest.approx(np.mean(g > 0.8))
+    assert table.loc["candidate g", "share near bottom"] == pytest.approx(np.mean(g < -0.8))
+    assert any("most saturated" in m.value for m in at.markdown)
+
+
+def test_step_unit_and_colour_controls():
+    at = _app(example="jazz", cell="lstm")
+    at.select_slider(key="g_step").set_value(3).run()
+    assert not at.exception
+    bars = next(s for s in _charts(at).values() if s["layout"]["title"]["text"].startswith("step"))
+    assert bars["layout"]["title"]["text"] == "step 3: input Z"
+    _, rec = _record("jazz", "lstm")
+    layer = rec.rnn.layers[0]
+    np.testing.assert_allclose(_array(bars["data"][1]["x"]), layer.gate("f")[3, 0])
+    assert _heatmap(at, "forget gate")["layout"]["shapes"][0]["x0"] == 2.5   # the outline moved to step 3
+    at.slider(key="g_unit").set_value(4).run()
+    at.segmented_control(key="g_color").set_value("f").run()
+    assert not at.exception
+    body = at.get("html")[0].proto.body
+    assert f"f of unit 4 = {layer.gate('f')[0, 0, 3]:.6f}" in body
+
+
+def test_two_layers_show_the_upper_layer():
+    at = _app(example="jazz", cell="gru", layers=2)
+    at.segmented_control(key="g_layer").set_value(2).run()
+    assert not at.exception
+    _, rec = _record("jazz", "gru", layers=2)
+    np.testing.assert_allclose(_array(_heatmap(at, "reset gate")["data"][0]["z"]),
+                               rec.rnn.layers[1].gate("r")[:, 0].T)
+
+
+def test_a_link_asking_for_more_units_or_steps_than_exist_is_clamped():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update(cell="lstm", hidden="4", g_unit="30", g_step="50", g_layer="3")
+    at.run()
+    assert not at.exception
+    assert (at.session_state.g_unit, at.session_state.g_step, at.session_state.g_layer) == (4, 3, 1)
+
+
+@pytest.mark.parametrize("text", ["", "a" * 500])
+def test_own_word_bad_input_gives_a_message(text):
+    at = _app(example="own", cell="lstm", text=text)
+    assert not at.exception
+    assert at.error and "can't be used" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_own_word_with_html_is_shown_escaped():
+    at = _app(example="own", cell="lstm", text="<script>alert(1)</script>")
+    assert not at.exception and not at.error
+    body = at.get("html")[0].proto.body
+    assert "<script>" not in body and "&lt;" in body
+    assert _heatmap(at, "input gate")["layout"]["xaxis"]["ticktext"][0] == "&lt;"
+
+
+def test_gate_table_is_tidy_and_holds_the_drawn_values():
+    data, rec = _record("jazz", "lstm", hidden=3)
+    run = SimpleNamespace(rec=rec, data=data)
+    blocks = ug.blocks(run, 0, 0)
+    frame = ug.gate_frame(data.tokens[0], blocks)
+    assert list(frame.columns) == ["step", "token", "gate", "unit", "value"]
+    assert len(frame) == 4 * 3 * 6                                  # steps × units × (i, f, g, o, c, h)
+    row = frame[(frame.gate == "f") & (frame.step == 2) & (frame.unit == 3)]
+    assert row.token.item() == "Z" and row.value.item() == rec.rnn.layers[0].gate("f")[2, 0, 2]
+    top = ug.top_predictions(run, 0)
+    probs = rec.head.y[0, 0]
+    assert top[0][0] == (data.output_labels[int(np.argmax(probs))], float(probs.max()))
+    assert len(top) == 4 and all(len(p) == 3 for p in top)

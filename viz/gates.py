@@ -1,0 +1,221 @@
+"""Inside an LSTM or GRU cell: each gate, the cell state and the hidden state over time.
+
+Builders take one sequence's recorded blocks, each of shape ``(T, H)`` (a layer's ``gate(name)[:L, b]``,
+``cell[:L, b]`` or ``hidden[:L, b]``), and the input tokens; they draw those numbers and compute none of
+their own beyond colour positions. Gates squashed by a sigmoid use the sequential scale on 0..1; the tanh
+candidate and the hidden state use the diverging scale on −1..1; the cell state, which can grow past 1,
+uses the diverging scale symmetric about 0 out to its largest |c|.
+
+Every token a person typed is escaped (``html.escape``) before it reaches a tick label, a hover box or
+the coloured-text HTML.
+"""
+
+import html
+
+import numpy as np
+import plotly.colors as pcolors
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .colors import DIVERGING, HIDDEN, MUTED, NEGATIVE, POSITIVE, SEQUENTIAL, TEXT, base_layout
+
+#: each quantity's symbol and name
+TITLES = {
+    "i": ("i", "input gate"), "f": ("f", "forget gate"), "g": ("g", "candidate"), "o": ("o", "output gate"),
+    "r": ("r", "reset gate"), "z": ("z", "update gate"), "n": ("n", "candidate"),
+    "c": ("c", "cell state"), "h": ("h", "hidden state"),
+}
+#: how each quantity is coloured: "gate" 0..1 sequential, "signed" −1..1 diverging, "cell" ±max|c| diverging
+KINDS = {"i": "gate", "f": "gate", "o": "gate", "r": "gate", "z": "gate",
+         "g": "signed", "n": "signed", "h": "signed", "c": "cell"}
+MAX_LABELLED = (12, 16)     # write each cell's value inside the heatmap up to this many steps and units
+MAX_TICKS = 40              # one tick label per step up to this many steps
+
+
+def title_of(name):
+    symbol, words = TITLES[name]
+    return f"{words} {symbol}<sub>t</sub>"
+
+
+def token_label(token):
+    """A token as shown on screen: escaped, a space made visible."""
+    text = str(token)
+    return html.escape(text.replace(" ", "␣") if text.isspace() else text)
+
+
+def value_range(name, values):
+    """(zmin, zmax) of a quantity's colour scale."""
+    kind = KINDS[name]
+    if kind == "gate":
+        return 0.0, 1.0
+    top = float(np.max(np.abs(values))) if np.size(values) else 1.0
+    top = max(1.0, top) if kind == "signed" else max(top, 1e-12)
+    return -top, top
+
+
+def _scale(name):
+    return SEQUENTIAL if KINDS[name] == "gate" else DIVERGING
+
+
+def _tick_angle(tokens):
+    """Tick labels upright for short tokens, slanted for words, vertical for long texts."""
+    T, longest = len(tokens), max((len(str(t)) for t in tokens), default=1)
+    return 0 if T <= 3 or (longest <= 2 and T <= 30) else -45 if T <= 24 else -90
+
+
+def _step_axis(fig, tokens, **where):
+    T = len(tokens)
+    every = max(1, int(np.ceil(T / MAX_TICKS)))
+    steps = list(range(0, T, every))
+    fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[token_label(tokens[t]) for t in steps],
+                     tickfont=dict(size=17, color=TEXT), tickangle=_tick_angle(tokens), title_text="step t (input)",
+                     **where)
+
+
+def gate_heatmap(name, values, tokens, height=None, step=None):
+    """One quantity over time: x = step (its input token as tick label), y = unit, colour = value.
+
+    Parameters
+    ----------
+    name : str                      i, f, g, o (LSTM), r, z, n (GRU), c or h
+    values : ndarray of shape (T, H)
+    tokens : sequence of str, length T
+    step : int, optional            a step to outline (the page's chosen step)
+    """
+    values = np.asarray(values, dtype=float)
+    T, H = values.shape
+    zmin, zmax = value_range(name, values)
+    symbol = TITLES[name][0]
+    hover = [[[t, token_label(tok)] for t, tok in enumerate(tokens)]] * H            # (H, T, 2): step, input
+    fig = go.Figure(go.Heatmap(
+        z=values.T, x=np.arange(T), y=np.arange(1, H + 1), zmin=zmin, zmax=zmax, colorscale=_scale(name),
+        xgap=1, ygap=1, customdata=hover, name=symbol,
+        texttemplate="%{z:.2f}" if T <= MAX_LABELLED[0] and H <= MAX_LABELLED[1] else None, textfont=dict(size=13),
+        colorbar=dict(thickness=14, len=0.9, tickfont=dict(size=13)),
+        hovertemplate=(f"step %{{customdata[0]}} · input %{{customdata[1]}}<br>unit %{{y}}<br>"
+                       f"{symbol} = %{{z:.6f}}<extra></extra>"),
+    ))
+    if step is not None and 0 <= step < T:
+        fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=0.5, y1=H + 0.5,
+                      line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
+    _step_axis(fig, tokens)
+    fig.update_yaxes(autorange="reversed", title_text="unit", tickfont=dict(size=14, color=TEXT),
+                     tickmode="array" if H <= 16 else "auto", tickvals=list(range(1, H + 1)) if H <= 16 else None)
+    slant = 0 if _tick_angle(tokens) == 0 else min(12, max(len(str(t)) for t in tokens)) * 9
+    base_layout(fig, height=height or max(260, 130 + 24 * H + slant), title=title_of(name))
+    fig.update_layout(uirevision=f"gate-{name}", title_font=dict(size=20, color=HIDDEN))
+    return fig
+
+
+def step_bars(blocks, step, tokens, height=None):
+    """Every quantity's values at one step, one panel per quantity, units down the side.
+
+    ``blocks`` maps a name (i, f, g, o, c, h …) to its ``(T, H)`` array, in the order to draw.
+    Gates are bars on 0..1 (purple); signed quantities are blue where positive and red where negative.
+    """
+    names = list(blocks)
+    H = next(iter(blocks.values())).shape[1]
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.025,
+                        subplot_titles=[title_of(n) for n in names])
+    units = np.arange(1, H + 1)
+    for col, name in enumerate(names, start=1):
+        values = np.asarray(blocks[name], dtype=float)
+        v = values[step]
+        colors = HIDDEN if KINDS[name] == "gate" else [POSITIVE if x >= 0 else NEGATIVE for x in v]
+        fig.add_trace(go.Bar(
+            x=v, y=units, orientation="h", name=TITLES[name][0], marker_color=colors, showlegend=False,
+            text=[f"{x:.2f}" for x in v] if H <= 12 else None, textposition="auto", textfont=dict(size=13),
+            hovertemplate=f"unit %{{y}}<br>{TITLES[name][0]} = %{{x:.6f}}<extra></extra>",
+        ), row=1, col=col)
+        lo, hi = value_range(name, values)
+        pad = 0.04 * (hi - lo)
+        fig.update_xaxes(range=[lo - pad, hi + pad], row=1, col=col, tickfont=dict(size=12), nticks=3,
+                         zeroline=True, zerolinecolor=MUTED)
+    fig.update_yaxes(autorange="reversed", title_text="unit", row=1, col=1, tickfont=dict(size=14, color=TEXT),
+                     tickmode="array" if H <= 16 else "auto", tickvals=list(units) if H <= 16 else None)
+    fig.update_annotations(font=dict(size=17))
+    base_layout(fig, height=height or max(280, 110 + 26 * H),
+                title=f"step {step}: input {token_label(tokens[step])}")
+    fig.update_layout(uirevision="gate-bars", bargap=0.2, uniformtext=dict(minsize=13, mode="show"),
+                      margin=dict(t=95), title_font=dict(size=20, color=HIDDEN))
+    return fig
+
+
+def saturation_figure(stats):
+    """Each gate's share near the bottom, in the middle and near the top of its range, as one stacked bar.
+
+    ``stats`` is :func:`rnn_core.gate_stats.saturation`'s result: {name: {"low", "high", ...}}.
+    """
+    names = list(stats)
+    low = [stats[n]["low"] for n in names]
+    high = [stats[n]["high"] for n in names]
+    middle = [1.0 - a - b for a, b in zip(low, high, strict=True)]
+    labels = [f"{TITLES[n][1]} {TITLES[n][0]}" for n in names]
+    fig = go.Figure()
+    for part, share, color in (("near the bottom (shut / −1)", low, MUTED),
+                               ("in between", middle, "#FFFFFF"),
+                               ("near the top (open / +1)", high, HIDDEN)):
+        fig.add_trace(go.Bar(
+            y=labels, x=share, name=part, orientation="h", marker=dict(color=color, line=dict(color=MUTED, width=1)),
+            text=[f"{s:.0%}" for s in share], textposition="inside", insidetextanchor="middle", textangle=0,
+            textfont=dict(size=16), hovertemplate=f"%{{y}}<br>{part}: %{{x:.1%}}<extra></extra>",
+        ))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", tickfont=dict(size=13))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=16, color=TEXT))
+    base_layout(fig, height=120 + 48 * len(names), title="How saturated each gate is")
+    fig.update_layout(uirevision="gate-saturation", barmode="stack", uniformtext=dict(minsize=13, mode="hide"),
+                      legend=dict(orientation="h", y=-0.2, font=dict(size=14), traceorder="normal"))
+    return fig
+
+
+def cell_color(name, value, vmax=None):
+    """The colour a value of quantity ``name`` gets on its scale, as ``rgb(r, g, b)``, and its position 0..1."""
+    if KINDS[name] == "gate":
+        pos = float(np.clip(value, 0.0, 1.0))
+    else:
+        top = vmax if vmax else 1.0
+        pos = float(np.clip(0.5 + 0.5 * value / top, 0.0, 1.0))
+    return pcolors.sample_colorscale(_scale(name), [pos])[0], pos
+
+
+def colored_tokens_html(tokens, values, top_predictions, name="h", unit=1, vmax=None):
+    """The input, one box per token, coloured by one unit's value, with the top predictions under each.
+
+    Parameters
+    ----------
+    tokens : sequence of str, length T
+    values : ndarray of shape (T,)           the chosen unit's value at each step
+    top_predictions : list of T lists of (label, probability)
+    name : str                               which quantity the values are (sets the colour scale)
+    unit : int                               the unit's number, for the hover text
+    vmax : float, optional                   half-width of a signed scale (default: 1, or max |value| for c)
+
+    Returns
+    -------
+    str : HTML in which every token and label is escaped with ``html.escape``.
+    """
+    values = np.asarray(values, dtype=float)
+    if vmax is None:
+        vmax = value_range(name, values)[1]
+    symbol = TITLES[name][0]
+    boxes = []
+    for t, (token, value, preds) in enumerate(zip(tokens, values, top_predictions, strict=True)):
+        color, pos = cell_color(name, value, vmax)
+        strength = pos if KINDS[name] == "gate" else abs(pos - 0.5) * 2
+        ink = "#FFFFFF" if strength > 0.6 else TEXT
+        shown = token_label(token)
+        tip = html.escape(f"step {t}, input {token}: {symbol} of unit {unit} = {value:.6f}", quote=True)
+        lines = "".join(
+            f'<div style="white-space:nowrap">{html.escape(str(label))} '
+            f'<span style="color:#4A5568">{p:.2f}</span></div>'
+            for label, p in preds)
+        boxes.append(
+            '<div style="display:flex;flex-direction:column;align-items:center;min-width:3.2em">'
+            f'<div title="{tip}" style="background:{color};color:{ink};font-size:30px;font-weight:600;'
+            f'padding:4px 10px;border-radius:6px;border:1px solid {MUTED};white-space:pre;'
+            f'font-family:ui-monospace,Menlo,Consolas,monospace">{shown}</div>'
+            f'<div style="font-size:16px;color:{TEXT};margin-top:2px">{value:+.2f}</div>'
+            f'<div style="font-size:16px;color:{TEXT};line-height:1.25;text-align:center">{lines}</div>'
+            "</div>")
+    return ('<div style="display:flex;flex-wrap:wrap;gap:10px 8px;align-items:flex-start;'
+            f'font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif">{"".join(boxes)}</div>')
