@@ -25,6 +25,7 @@ BENCHMARKS = {
     "parity": "bench.parity",
     "engine": "bench.engine",
     "training": "bench.training",
+    "pages": "bench.pages",
 }
 
 

@@ -27,8 +27,36 @@ def sign_color(value):
     return POSITIVE if value >= 0 else NEGATIVE
 
 
-def base_layout(fig, height=None, title=None):
-    """Shared look: white background, large readable type for projectors, small margins."""
-    fig.update_layout(template="plotly_white", font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-                      title=title, height=height, hoverlabel=dict(font_size=15))
+def base_layout(fig, height=None, title=None, **layout):
+    """Shared look: large readable type for projectors, small margins.
+
+    No Plotly template: ``st.plotly_chart`` draws with Streamlit's theme, and resolving a named template
+    costs ~30 ms per figure, a sixth of a click's budget.
+    """
+    fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+                      title=title, height=height, hoverlabel=dict(font_size=15), **layout)
     return fig
+
+
+def panels(widths, gap=0.05, titles=None, title_size=15, xaxis=None, yaxis=None):
+    """The layout of side-by-side panels on axes x1..xn / y1..yn, as ``make_subplots(rows=1, cols=n)`` lays
+    them out, as a dict for one ``update_layout`` (make_subplots costs ~30 ms). ``widths`` are relative;
+    traces go on ``xaxis="x2", yaxis="y2"`` and so on; ``xaxis``/``yaxis`` are applied to every panel."""
+    n = len(widths)
+    room = 1.0 - gap * (n - 1)
+    total = float(sum(widths))
+    domains, left = [], 0.0
+    for w in widths:
+        right = left + room * w / total
+        domains.append((left, min(1.0, right)))
+        left = right + gap
+    layout = {}
+    for i, (x0, x1) in enumerate(domains, start=1):
+        suffix = "" if i == 1 else str(i)
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, x1], anchor=f"y{suffix}", **(xaxis or {}))
+        layout[f"yaxis{suffix}"] = dict(anchor=f"x{suffix}", **(yaxis or {}))
+    annotations = [dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
+                        yanchor="bottom", showarrow=False, font=dict(size=title_size))
+                   for t, (x0, x1) in zip(titles or [], domains, strict=False)]
+    layout["annotations"] = annotations
+    return layout

@@ -6,9 +6,8 @@ recorded product, not recomputed here.
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .colors import DIVERGING, HIDDEN, INPUT, base_layout
+from .colors import DIVERGING, HIDDEN, INPUT, base_layout, panels
 from .text import esc, esc_all
 
 
@@ -24,26 +23,21 @@ def matvec_figure(weight, vector, bias, result, title, row_labels=None, col_labe
     cols = esc_all(col_labels) if col_labels is not None else [f"{j + 1}" for j in range(D)]
     scale = max(1e-12, float(np.max(np.abs(np.concatenate([weight.ravel(), bias, result])))))
     vscale = max(1e-12, float(np.max(np.abs(vector))))
-    fig = make_subplots(rows=1, cols=4, column_widths=[max(D, 1.5), 1.4, 1.4, 1.6], horizontal_spacing=0.05,
-                        subplot_titles=("W", "v", "+ b", "= result"))
-    fmt = f"%{{z:.{digits}f}}"
-
-    def heat(z, x, y, col, zmax, colorscale=DIVERGING):
-        fig.add_trace(go.Heatmap(z=z, x=x, y=y, zmin=-zmax, zmax=zmax, colorscale=colorscale, showscale=False,
-                                 texttemplate=fmt, textfont=dict(size=12), xgap=2, ygap=2,
-                                 hovertemplate="%{y}, %{x}: %{z:.6g}<extra></extra>"), row=1, col=col)
-
-    heat(weight, cols, rows, 1, scale)
     vcolors = [[0.0, "#FFFFFF"], [0.5, "#FFFFFF"], [1.0, vector_color]] if np.all(vector >= 0) else DIVERGING
-    heat(vector[:, None], ["v"], cols, 2, vscale, vcolors)
-    heat(bias[:, None], ["b"], rows, 3, scale)
-    heat(result[:, None], ["result"], rows, 4, scale)
-    for c in range(1, 5):
-        fig.update_yaxes(autorange="reversed", row=1, col=c, tickfont=dict(size=11))
-        fig.update_xaxes(tickfont=dict(size=11), row=1, col=c)
-    fig.update_xaxes(showticklabels=False, row=1, col=2)
-    fig.update_xaxes(showticklabels=False, row=1, col=3)
-    fig.update_xaxes(showticklabels=False, row=1, col=4)
-    base_layout(fig, height=height or max(220, 60 + 26 * max(H, D)), title=esc(title))
-    fig.update_layout(title_font=dict(color=HIDDEN))
-    return fig
+    parts = ((weight, cols, rows, scale, DIVERGING), (vector[:, None], ["v"], cols, vscale, vcolors),
+             (bias[:, None], ["b"], rows, scale, DIVERGING), (result[:, None], ["result"], rows, scale, DIVERGING))
+    traces = []
+    for k, (z, x, y, zmax, colorscale) in enumerate(parts, start=1):
+        axis = "" if k == 1 else str(k)
+        traces.append(dict(type="heatmap", z=z, x=x, y=y, zmin=-zmax, zmax=zmax, colorscale=colorscale,
+                           showscale=False, texttemplate=f"%{{z:.{digits}f}}", textfont=dict(size=12), xgap=2,
+                           ygap=2, hovertemplate="%{y}, %{x}: %{z:.6g}<extra></extra>", xaxis="x" + axis,
+                           yaxis="y" + axis))
+    fig = go.Figure()
+    fig.add_traces(traces)
+    layout = panels([max(D, 1.5), 1.4, 1.4, 1.6], gap=0.05, titles=["W", "v", "+ b", "= result"],
+                    xaxis=dict(tickfont=dict(size=11), showticklabels=False),
+                    yaxis=dict(autorange="reversed", tickfont=dict(size=11)))
+    layout["xaxis"]["showticklabels"] = True
+    return base_layout(fig, height=height or max(220, 60 + 26 * max(H, D)), title=esc(title),
+                       title_font=dict(color=HIDDEN), **layout)
