@@ -1,0 +1,123 @@
+"""Unrolled graph: the network drawn once per time step, activations forward and gradients backward."""
+
+import streamlit as st
+
+from rnn_core.data import InputError
+from ui import engine
+from ui import unrolled as u
+from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.state import Setting
+from viz.unrolled import VIEWS, gradient_note, rolled_figure, unrolled_figure
+
+FORMS = ("unrolled", "rolled")
+SETTINGS = (Setting("u_form", "unrolled", FORMS), Setting("u_view", "forward", VIEWS),
+            Setting("u_seq", 0, low=0, high=1), Setting("u_step", 0, low=0, high=400))
+
+v = page_start(
+    "Unrolled graph",
+    "A recurrent network is one cell with a loop; **unrolled**, it is one copy of that cell per time step, "
+    "every copy with the same weights, stacked layers on top of each other. The **forward** view shows what "
+    "flows up and to the right (the states h_t); the **backward** view shows the gradient ∂L/∂h_t flowing back "
+    "from every step's loss, each arrow as wide as the gradient it carries. Click a node or move the step to see "
+    "its numbers; try 2 layers, an LSTM, or the trained weights.",
+    SETTINGS,
+)
+
+try:
+    with st.spinner("Training with the example's defaults (about a second)…"):
+        run = engine.step_run(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"])
+except InputError as err:
+    input_error(err)
+    page_end(SETTINGS)
+    st.stop()
+
+data, rec = run.data, run.rec
+note = ("" if run.outcome is not None else " *Untrained: random weights (the seed in the sidebar), so the answers "
+        "are guesses; switch **Weights** to Trained to see what training changes.*")
+st.markdown(f"**{plain(run.title)}**: {plain(run.summary)}.{note}")
+if data.size == 1:
+    st.session_state.u_seq = 0
+b = min(int(st.session_state.u_seq), data.size - 1)
+T = int(data.lengths[b])
+st.session_state.u_step = min(int(st.session_state.u_step), T - 1)
+
+
+def picked():
+    """A click on a node of the unrolled chart selects its step."""
+    t = u.step_from_selection(st.session_state.get("u_chart"))
+    if t is not None:
+        st.session_state.u_step = max(0, min(t, T - 1))
+
+
+columns = st.columns([1.1, 1.25, 1.3, 2.4] if data.size > 1 else [1.1, 1.25, 3.7])
+columns[0].segmented_control("Drawn", FORMS, key="u_form", required=True, format_func=str.capitalize,
+                             help="Rolled: one cell with its loop. Unrolled: one copy per time step.")
+columns[1].segmented_control("View", VIEWS, key="u_view", required=True, format_func=str.capitalize,
+                             help="Forward: the states. Backward: the gradient of the loss flowing back.")
+if data.size > 1:                                           # Kennedy: two sentences in one batch
+    columns[2].segmented_control(
+        "Sentence", list(range(data.size)), key="u_seq", required=True,
+        format_func=lambda i: f"{i + 1} ({data.lengths[i]} words)",
+        help="  \n".join(f"{i + 1}: {plain(' '.join(words))}" for i, words in enumerate(data.tokens)))
+if T > 1:
+    columns[-1].select_slider("Step t", list(range(T)), key="u_step",
+                              format_func=lambda t: f"{t} · {data.tokens[b][t].replace(' ', '␣')}")
+t = int(st.session_state.u_step)
+view, tokens = st.session_state.u_view, data.tokens[b]
+
+if st.session_state.u_form == "unrolled":
+    steps = u.window(T, t)
+    fig = unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, selected=t, steps=steps)
+    st.plotly_chart(fig, width="stretch", key="u_chart", on_select=picked, selection_mode="points",
+                    config={"displayModeBar": False})
+    if len(steps) < T:
+        st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; move the step to slide the window.")
+else:
+    fig = rolled_figure(rec, tokens, data.output_labels, b=b, t=t, view=view)
+    st.plotly_chart(fig, width="stretch", key="u_rolled", config={"displayModeBar": False})
+
+if st.session_state.u_form == "rolled":
+    st.caption("**How to read it.** This is the network as one cell: the same x, h and y nodes are used at "
+               "every step, and the loop on each h is the recurrent edge that carries h_t on to the next step. "
+               "The numbers are those of step t; move the step to watch them change, or switch to *Unrolled* to "
+               "see one copy of the cell per step.")
+elif view == "forward":
+    st.caption("**How to read it.** Each column is one time step, read from the bottom: the input x_t (orange) "
+               "enters the hidden state h_t (purple), which also receives h_{t−1} from the left, the state of the "
+               "step before; the top layer's h_t gives the output y_t (green), scored by the loss ℓ_t. The number "
+               "beside each h is ‖h_t‖. Hover over any node for its vector; click one to pick its step.")
+else:
+    st.caption("**How to read it.** The arrows now point backwards: each loss ℓ_t sends a gradient down into "
+               "y_t and h_t, and every h_t passes part of what it receives back to h_{t−1}. An arrow's width and "
+               "darkness is the size ‖·‖ of the gradient along it (the colour bar); the number beside each h is "
+               "‖∂L/∂h_t‖, the size of everything that reaches h_t (from above plus from step t + 1). Hover "
+               "over an arrow for its number.")
+if view == "backward":
+    note = gradient_note(rec, b)
+    if note:
+        st.markdown(f"Gradient reaching the early steps: {note}")
+
+st.subheader(f"Step {t}: “{plain(tokens[t])}”")
+out = u.step_outcome(rec, data, b, t)
+c1, c2, c3 = st.columns(3)
+c1.metric(plain(out["answer_label"]), plain(out["answer"]), out["answer_note"] and plain(out["answer_note"]),
+          delta_color="off", delta_arrow="off")
+if "wanted" in out:
+    c2.metric("Wanted", plain(out["wanted"]), out["wanted_note"] and plain(out["wanted_note"]), delta_color="off",
+              delta_arrow="off")
+c3.metric("Loss ℓ_t at this step", f"{out['loss']:.4f}")
+u.show_layer_tables(rec, b, t)
+st.caption("Each row is one hidden unit: its state before and after step t, and the gradient of the loss "
+           "with respect to it (LSTM: the cell state c too).")
+
+numbers = u.figure_numbers(rec, data, b)
+d1, d2 = st.columns(2)
+with d1:
+    download_csv(numbers, f"unrolled_{v['example']}_numbers.csv", label="Download the figure's numbers (CSV)",
+                 key="u_download_numbers")
+with d2:
+    download_csv(u.record_table(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"],
+                                v["weights"]),
+                 f"unrolled_{v['example']}_record.csv", label="Download everything recorded (CSV)",
+                 key="u_download_record")
+page_end(SETTINGS)
