@@ -70,3 +70,41 @@ def test_play_runs_to_the_end_and_stops(browser):  # noqa: F811
         settle(page)
         assert page.get_by_text("Step t = 2 of 2").count() == 1
         page.close()
+
+
+def curve_points(page):
+    """Points on the loss curve now drawn (the first Plotly chart's first trace), read from the browser."""
+    return page.evaluate("""() => {
+        const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        return plot && plot.data && plot.data.length ? plot.data[0].x.length : 0;
+    }""")
+
+
+def progress_text(page):
+    return page.locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def test_live_training_grows_pauses_and_resumes(browser):  # noqa: F811
+    with fresh_server() as url:
+        page = open_page(browser, f"{url}/live-training?tr_example=memory&tr_steps=5000")
+        settle(page)
+        assert curve_points(page) == 0
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot')"
+                               "?.data?.[0]?.x?.length > 5", timeout=20_000)
+        first = curve_points(page)
+        page.wait_for_timeout(1500)
+        grown = curve_points(page)
+        assert grown > first, "the loss curve did not grow while training"
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Start").wait_for()
+        settle(page)
+        frozen, text = curve_points(page), progress_text(page)
+        page.wait_for_timeout(1500)
+        assert curve_points(page) == frozen and progress_text(page) == text, "training went on while paused"
+        page.get_by_role("button", name="Start").click()                 # resume
+        page.wait_for_function(f"() => document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot')"
+                               f"?.data?.[0]?.x?.length > {frozen}", timeout=20_000)
+        screenshot(page, "live-training-running")
+        page.get_by_role("button", name="Pause").click()
+        page.close()

@@ -83,4 +83,4 @@ def download_csv(frame, filename, label="Download the numbers (CSV)", key=None):
 
 def input_error(err):
     """A person's bad input, explained; the page carries on."""
-    st.error(f"That input can't be used: {err}. Nothing else was changed.", icon=":material/error:")
+    st.error(f"That input can't be used: {plain(err)}. Nothing else was changed.", icon=":material/error:")
