@@ -112,9 +112,8 @@ def browser_checks(quick):
     """Kennedy's wall time to its outcome after Start, and how often the charts change while training."""
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from playwright.sync_api import sync_playwright
-
         from browser import CHROMIUM, fresh_server, settle
+        from playwright.sync_api import sync_playwright
     except ImportError as err:
         print(f"(browser part skipped: {err})")
         return 0

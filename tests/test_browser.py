@@ -3,8 +3,8 @@ its last step with the engine's numbers on screen, Play, and a screenshot of eve
 
 import numpy as np
 import pytest
-
 from browser import browser, fresh_server, open_page, screenshot, settle, table_rows  # noqa: F401
+
 from rnn_core.examples import EXAMPLES
 from ui.nav import PAGES
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from gradcheck import assert_grads_match
 
+from gradcheck import assert_grads_match
 from rnn_core import Head, SequenceModel
 
 HEADS = ["softmax", "sigmoid", "identity"]

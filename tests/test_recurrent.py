@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from gradcheck import assert_grads_match, numerical_grad, rel_error
 
+from gradcheck import assert_grads_match, numerical_grad, rel_error
 from rnn_core import GATE_NAMES, Recurrent
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("rnn", "sigmoid"), ("lstm", "tanh"), ("gru", "tanh")]

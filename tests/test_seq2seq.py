@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from gradcheck import TOLERANCE, numerical_grad, rel_error
 
+from gradcheck import TOLERANCE, numerical_grad, rel_error
 from rnn_core.optim import make_optimizer
 from rnn_core.recurrent import Recurrent
 from rnn_core.seq2seq import Seq2Seq

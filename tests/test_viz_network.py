@@ -94,4 +94,4 @@ def test_labels_typed_by_a_person_are_not_markup():
     text = " ".join(node_traces(fig)["x_t (input)"].text)
     assert "&lt;a href" in text and "<a" not in text
     fig = matvec_figure(np.eye(2), [1, 0], [0, 0], [1, 0], "<img src=x>", col_labels=["<b>", "i"])
-    assert "<img" not in fig.layout.title.text and "&lt;b&gt;" in fig.data[0].x
+    assert "<img" not in fig.layout.title.text and "&lt;b&gt;" in fig.layout.xaxis.ticktext

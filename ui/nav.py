@@ -23,6 +23,9 @@ PAGES = (
              "One-to-one to many-to-many: each drawn, trained with one click, its result shown."),
     PageInfo("pages/gates.py", "LSTM & GRU gates", ":material/tune:", "lstm-gru-gates", "Inside the cell",
              "Every gate over time as a heatmap, your text coloured by a unit, how saturated the gates are."),
+    PageInfo("pages/gradients.py", "Vanishing & exploding gradients", ":material/show_chart:", "vanishing-gradients",
+             "Inside the cell", "How far back the gradient reaches in RNN, LSTM and GRU; eigenvalues, clipping, "
+             "memory."),
     PageInfo("pages/training.py", "Live training", ":material/model_training:", "live-training", "Learning",
              "Start, pause, step: the loss, the gradients, the weights and the predictions as the network learns."),
 )

@@ -9,6 +9,9 @@ NEGATIVE = "#C53030"
 MUTED = "#A0AEC0"
 TEXT = "#1A202C"
 
+#: one colour per cell type wherever RNN, LSTM and GRU are compared on one chart
+CELL_COLORS = {"rnn": HIDDEN, "lstm": POSITIVE, "gru": "#B7791F"}
+
 #: a diverging scale for signed values: red (negative), white (zero), blue (positive)
 DIVERGING = [[0.0, NEGATIVE], [0.5, "#FFFFFF"], [1.0, POSITIVE]]
 #: a sequential scale for values in [0, 1] (gates, probabilities, attention)

@@ -10,10 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .colors import DIVERGING, HIDDEN, INPUT, MUTED, NEGATIVE, OUTPUT, POSITIVE, base_layout
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, base_layout
 from .text import esc, esc_all
 
-CELL_COLORS = {"rnn": NEGATIVE, "lstm": POSITIVE, "gru": OUTPUT}
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 

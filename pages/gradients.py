@@ -1,0 +1,101 @@
+"""Vanishing & exploding gradients: how far back a loss still reaches in a vanilla RNN, an LSTM and a GRU; the
+eigenvalues and Jacobian products behind it; clipping; and recall over distance."""
+
+import streamlit as st
+
+from rnn_core.gradient_study import CHANCE, EXPLODING
+from ui import gradients as ug
+from ui.controls import download_csv, page_end, page_start
+from viz import gradients as vg
+
+
+def show_lstm():
+    st.session_state.cell = "lstm"
+
+
+v = page_start(
+    "Vanishing & exploding gradients",
+    "Backpropagation multiplies the gradient by one Jacobian per step back in time. Below, a loss at the "
+    "**last step only** is sent back through a vanilla RNN, an LSTM and a GRU with the same inputs and seed. "
+    "Move the **recurrent scale ρ** across 1 and watch the vanilla RNN's line tip over: below 1 the gradient "
+    "fades toward early steps (vanishing), above 1 it grows (exploding).",
+    ug.SETTINGS)
+st.sidebar.caption("This page uses the cell (section 2), hidden units and seed; example, layers and weights "
+                   "belong to the other pages.")
+
+c1, c2, c3 = st.columns([2, 2, 1.4])
+c1.slider("Sequence length T", 10, 200, key="v_len")
+c2.slider("Recurrent scale ρ (every |eigenvalue| of W_hh)", 0.1, 3.0, step=0.1, key="v_scale",
+          help="Each H×H block of W_hh is ρ times an orthogonal matrix; biases are zero.")
+c3.segmented_control("Vanilla RNN activation", ug.ACTIVATIONS, key="v_act", required=True)
+T, scale, act = int(v["v_len"]), ug.scale_of(v["v_scale"]), v["v_act"]
+hidden, seed, cell = int(v["hidden"]), int(v["seed"]), v["cell"]
+
+st.subheader("1. How far back the gradient reaches")
+studies = ug.norm_studies(T, scale, act, hidden, seed)
+st.plotly_chart(vg.norm_by_step_figure(studies), width="stretch", key="v_norms")
+if not all(s.finite for s in studies):
+    st.warning("Some norms overflowed the largest floating-point number and are left out of the chart.")
+st.caption(ug.HOW_TO_READ["norms"])
+download_csv(ug.norm_frame(studies), f"gradient_norms_T{T}_scale{scale:g}_{act}.csv", key="v_dl_norms")
+
+st.subheader("2. Eigenvalues of W_hh and the Jacobian products")
+kinds = ("rnn",) if cell == "rnn" else ("rnn", cell)
+titles = [vg.cell_label(k, act) for k in kinds]
+panels = [(t, ug.eigenvalues(k, scale, act, hidden, seed)) for t, k in zip(titles, kinds, strict=True)]
+st.plotly_chart(vg.eigenvalue_figure(panels), width="stretch", key="v_eigen")
+st.caption(ug.HOW_TO_READ["eigenvalues"])
+if cell == "rnn":
+    st.info("Pick **LSTM** or **GRU** as the cell in the sidebar to set it beside the vanilla RNN.",
+            icon=":material/info:")
+    st.button("Show the LSTM beside it", on_click=show_lstm, icon=":material/swap_horiz:", key="v_to_lstm")
+download_csv(ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
+maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds)
+st.plotly_chart(vg.jacobian_figure([maps[k] for k in kinds], titles), width="stretch", key="v_jacobians")
+st.caption(ug.HOW_TO_READ["jacobians"])
+download_csv(ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
+             key="v_dl_jacobians")
+
+st.subheader("3. Clipping an exploding gradient")
+st.markdown(f"A vanilla RNN with **{EXPLODING['nonlinearity']}** and **ρ = {EXPLODING['scale']:g}** learns the "
+            f"memory task (distance {EXPLODING['distance']}) with plain SGD for {EXPLODING['steps']} updates, "
+            "twice from the same weights: once without clipping, once with.")
+c1, c2 = st.columns(2)
+c1.select_slider("Learning rate", ug.LEARNING_RATES, key="v_lr")
+c2.select_slider("Clip the gradient's norm at", ug.CLIPS, key="v_clip")
+runs, seconds = ug.clipping_runs(v["v_lr"], v["v_clip"], hidden, seed)
+st.plotly_chart(vg.clipping_figure(runs, v["v_clip"]), width="stretch", key="v_clipping")
+for run in runs:
+    if run.stopped:
+        label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"
+        st.warning(f"{label}: {run.stopped}", icon=":material/warning:")
+st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s.")
+download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
+
+st.subheader("4. Memory over distance")
+st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed) learns to recall the first of "
+            "A, B, C, D after N noisy steps, once per distance N: the memory example's own training, "
+            "stopped early once a check set is recalled.")
+c1, c2, c3 = st.columns([2, 2, 1])
+c1.select_slider("Longest distance", ug.FARTHEST, key="v_far")
+c2.select_slider("At most this many updates per network", ug.UPDATES, key="v_updates")
+far, updates = int(v["v_far"]), int(v["v_updates"])
+key = (seed, updates, far)
+if c3.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
+    bar = st.progress(0.0, text="Starting")
+    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text))
+    bar.empty()
+    st.session_state["_v_memory"] = {"key": key, "points": points, "seconds": wall}
+result = st.session_state.get("_v_memory")
+if result and result["key"] == key:
+    points = result["points"]
+    st.plotly_chart(vg.memory_figure(points, CHANCE), width="stretch", key="v_memory")
+    trained = sum(p.seconds for p in points)
+    st.caption(ug.HOW_TO_READ["memory"] + f" {len(points)} networks: {result['seconds']:.1f} s on this run "
+               f"({trained:.1f} s of training when first computed; repeats come from the cache).")
+    download_csv(ug.memory_frame(points), f"memory_over_distance_seed{seed}.csv", key="v_dl_memory")
+else:
+    st.info(f"Press **Run** to train {3 * len(ug.distances_up_to(far))} networks (about 10 s up to distance 20, "
+            "half a minute up to 40; results are kept for these settings).", icon=":material/info:")
+
+page_end(ug.SETTINGS)

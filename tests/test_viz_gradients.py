@@ -1,0 +1,101 @@
+"""The gradient page's figures draw the engine's numbers: norms, eigenvalues, Jacobian products, training rows,
+recall; in the page's colours."""
+
+import numpy as np
+import pytest
+
+from rnn_core import gradient_study as gs
+from viz import gradients as vg
+from viz.colors import DIVERGING, NEGATIVE, POSITIVE
+
+
+@pytest.fixture(scope="module")
+def studies():
+    return [gs.gradient_by_distance(k, 20, 1.5, "tanh", hidden=4, seed=0) for k in ("rnn", "lstm", "gru")]
+
+
+def _y(trace):
+    return np.array([np.nan if v is None else v for v in trace.y], float)
+
+
+def test_norm_figure_draws_each_cells_norms_on_a_log_axis(studies):
+    fig = vg.norm_by_step_figure(studies)
+    assert [t.name for t in fig.data] == ["Vanilla RNN (tanh)", "LSTM", "GRU"]
+    for trace, study in zip(fig.data, studies, strict=True):
+        np.testing.assert_array_equal(trace.x, study.steps)
+        np.testing.assert_array_equal(_y(trace), study.norms)
+        assert trace.line.color == vg.CELL_COLORS[study.kind]
+        np.testing.assert_array_equal(trace.customdata, study.distance)
+    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.shapes[1].x0 == 19                              # "loss here" at the last step
+
+
+def test_norms_a_log_axis_cannot_show_become_gaps(studies):
+    study = studies[0]
+    bad = gs.GradientStudy(**{**study.__dict__, "norms": np.array([0.0, np.inf, np.nan, 2.0])})
+    bad.steps = np.arange(4)
+    bad.distance = 3 - bad.steps
+    y = vg.norm_by_step_figure([bad]).data[0].y
+    assert list(y) == [None, None, None, 2.0]
+
+
+def test_eigenvalue_figure_one_trace_per_gate_and_the_unit_circle():
+    rnn = gs.recurrent_eigenvalues(gs.study_network("rnn", 0.5, hidden=4))
+    gru = gs.recurrent_eigenvalues(gs.study_network("gru", 0.5, hidden=4))
+    fig = vg.eigenvalue_figure([("Vanilla RNN", rnn), ("GRU", gru)])
+    assert [t.name for t in fig.data] == ["W_hh", "reset gate r", "update gate z", "candidate n"]
+    np.testing.assert_array_equal(fig.data[0].x, rnn["h"].real)
+    np.testing.assert_array_equal(fig.data[0].y, rnn["h"].imag)
+    np.testing.assert_array_equal(fig.data[2].y, gru["z"].imag)
+    assert fig.data[1].xaxis == "x2"
+    circles = [s for s in fig.layout.shapes if s.type == "circle"]
+    assert len(circles) == 2 and all((c.x0, c.x1, c.y0, c.y1) == (-1, 1, -1, 1) for c in circles)
+    assert fig.layout.xaxis.range[1] >= 1.0                            # the unit circle always fits
+
+
+def test_jacobian_figure_colours_by_log_norm_and_hovers_the_norm():
+    maps = [gs.jacobian_map(gs.gradient_by_distance(k, 12, 0.7, hidden=3, seed=0)) for k in ("rnn", "lstm")]
+    fig = vg.jacobian_figure(maps, ["RNN", "LSTM"])
+    assert len(fig.data) == 2 and all(t.type == "heatmap" for t in fig.data)
+    for trace, m in zip(fig.data, maps, strict=True):
+        z = np.array(trace.z, float)
+        below = np.tril_indices(12)
+        np.testing.assert_allclose(10 ** z[below], m.norms[below], rtol=1e-12)
+        assert np.all(np.isnan(z[np.triu_indices(12, 1)]))
+        np.testing.assert_array_equal(np.array(trace.customdata, float)[below], m.norms[below])
+    assert fig.data[0].zmin == fig.data[1].zmin == -fig.data[0].zmax   # one shared scale, 1 (log 0) in the middle
+    assert [list(c) for c in fig.data[0].colorscale][0][1] == DIVERGING[0][1]
+    assert fig.data[0].showscale is False and fig.data[1].showscale is True
+
+
+def test_clipping_figure_draws_both_runs_and_the_threshold():
+    runs = [gs.train_with_clip(None, seed=0), gs.train_with_clip(1.0, seed=0)]
+    fig = vg.clipping_figure(runs, 1.0)
+    names = [t.name for t in fig.data]
+    assert names == ["loss, no clipping", "norm, no clipping", "loss, clipped at 1",
+                     "norm before clipping, clipped at 1", "norm used (after clipping), clipped at 1"]
+    free, capped = runs
+    np.testing.assert_allclose(_y(fig.data[0]), [r["loss"] for r in free.history])
+    np.testing.assert_allclose(_y(fig.data[2]), [r["loss"] for r in capped.history])
+    np.testing.assert_allclose(_y(fig.data[3]), [r["grad_norm"] for r in capped.history])
+    assert np.all(_y(fig.data[4]) <= 1.0 + 1e-9)
+    assert fig.data[0].line.color == NEGATIVE and fig.data[2].line.color == POSITIVE
+    assert any(s.y0 == 1.0 and s.line.dash == "dash" for s in fig.layout.shapes)
+    losses = [r["loss"] for run in runs for r in run.history]
+    low, high = fig.layout.yaxis.range
+    assert low <= np.log10(min(losses)) and high < np.log10(max(losses))   # the explosion leaves the top...
+    assert high >= np.log10(max(r["loss"] for r in capped.history))         # ...the clipped run stays inside
+    texts = [a.text for a in fig.layout.annotations]
+    assert any(t.startswith("✕ stopped after update") for t in texts)
+    assert any(t.startswith("↑ no clipping") for t in texts)           # the explosion leaves the chart, labelled
+
+
+def test_memory_figure_draws_recall_per_cell_with_chance():
+    points = [gs.MemoryPoint(k, d, r, 50, 0.1) for k, rs in (("rnn", (0.9, 0.3)), ("gru", (1.0, 0.95)))
+              for d, r in zip((2, 10), rs, strict=True)]
+    fig = vg.memory_figure(points, 0.25)
+    assert [t.name for t in fig.data] == ["Vanilla RNN", "GRU"]
+    assert list(fig.data[0].x) == [2, 10] and list(fig.data[0].y) == [0.9, 0.3]
+    assert list(fig.data[1].y) == [1.0, 0.95]
+    assert fig.data[1].line.color == vg.CELL_COLORS["gru"]
+    assert any(s.y0 == 0.25 for s in fig.layout.shapes)

@@ -1,0 +1,266 @@
+"""Vanishing and exploding gradients: the norm of ∂L/∂h_t over time, the eigenvalues of W_hh, the Jacobian
+products between steps, training with and without clipping, and recall over distance.
+
+Builders take the engine's results (``rnn_core.gradient_study``) and draw their numbers; the only arithmetic
+here is a colour position (log₁₀ of a norm in the heatmap, whose hover shows the norm itself) and axis ranges.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, MUTED, NEGATIVE, POSITIVE, TEXT, base_layout
+
+#: one colour and dash per cell type, the same on every chart of the page
+CELL_DASHES = {"rnn": "solid", "lstm": "dash", "gru": "dot"}
+CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+#: one colour and marker per gate block of W_hh
+GATE_STYLE = {
+    "h": (HIDDEN, "circle"),
+    "i": ("#2B6CB0", "circle"), "f": ("#C53030", "diamond"), "g": ("#38A169", "square"), "o": ("#B7791F", "x"),
+    "r": ("#2B6CB0", "circle"), "z": ("#C53030", "diamond"), "n": ("#38A169", "square"),
+}
+GATE_WORDS = {"h": "W_hh", "i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
+              "r": "reset gate r", "z": "update gate z", "n": "candidate n"}
+#: the heatmap's colours stop at this many powers of ten either side of 1
+MAX_DECADES = 12
+CLIP_COLORS = {False: NEGATIVE, True: POSITIVE}
+
+
+def cell_label(kind, nonlinearity=None):
+    name = CELL_NAMES[kind]
+    return f"{name} ({nonlinearity})" if kind == "rnn" and nonlinearity else name
+
+
+def _shown(values):
+    """Values a log axis can draw: non-finite and non-positive ones become gaps (None)."""
+    return [float(v) if np.isfinite(v) and v > 0 else None for v in np.asarray(values, float)]
+
+
+def norm_by_step_figure(studies, height=460):
+    """‖∂L/∂h_t‖ against t, one line per study (cell), on a log axis; the loss sits at the last step.
+
+    Parameters
+    ----------
+    studies : sequence of GradientStudy
+        Same T; drawn in the order given.
+    """
+    fig = go.Figure()
+    T = 1
+    for study in studies:
+        T = len(study.steps)
+        name = cell_label(study.kind, study.nonlinearity)
+        fig.add_trace(go.Scatter(
+            x=study.steps, y=_shown(study.norms), mode="lines+markers" if T <= 60 else "lines", name=name,
+            line=dict(color=CELL_COLORS[study.kind], width=3.5, dash=CELL_DASHES[study.kind]),
+            marker=dict(size=6), customdata=study.distance, connectgaps=False,
+            hovertemplate=f"{name}<br>step t = %{{x}} (%{{customdata}} steps before the loss)"
+                          "<br>‖∂L/∂h_t‖ = %{y:.3e}<extra></extra>"))
+    fig.add_hline(y=1, line=dict(color=MUTED, dash="dot", width=1.5), annotation_text="1 (the size at the loss)",
+                  annotation_position="top left", annotation_font=dict(size=13, color=MUTED))
+    fig.add_vline(x=T - 1, line=dict(color=TEXT, width=1.5), annotation_text="loss here",
+                  annotation_position="top left", annotation_font=dict(size=14))
+    base_layout(fig, height=height, title="How much of the gradient reaches each step: ‖∂L/∂h<sub>t</sub>‖")
+    fig.update_yaxes(type="log", title_text="‖∂L/∂h<sub>t</sub>‖ (log scale)", exponentformat="power",
+                     gridcolor="#E2E8F0")
+    fig.update_xaxes(title_text="step t (earlier steps to the left)", range=[-0.5, T - 0.5], gridcolor="#E2E8F0")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
+                      uirevision="norm-by-step", margin=dict(t=80))
+    return fig
+
+
+def eigenvalue_figure(panels, height=430):
+    """Eigenvalues of W_hh in the complex plane with the unit circle, one panel per network.
+
+    Parameters
+    ----------
+    panels : sequence of (title, {gate: eigenvalues (H,) complex})
+        From :func:`rnn_core.gradient_study.recurrent_eigenvalues`.
+    """
+    n = len(panels)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[p[0] for p in panels], horizontal_spacing=0.08)
+    reach = 1.0
+    for c, (title, eigs) in enumerate(panels, start=1):
+        for gate, lam in eigs.items():
+            lam = np.asarray(lam)
+            color, symbol = GATE_STYLE[gate]
+            reach = max(reach, float(np.max(np.abs(lam))) if lam.size else 0.0)
+            words = GATE_WORDS[gate]
+            fig.add_trace(go.Scatter(
+                x=lam.real, y=lam.imag, mode="markers", name=words, legendgroup=gate,
+                showlegend=len(eigs) > 1, customdata=np.abs(lam),
+                marker=dict(size=13, color=color, symbol=symbol, line=dict(color="white", width=1), opacity=0.85),
+                hovertemplate=f"{title}: {words}<br>λ = %{{x:.3f}} %{{y:+.3f}}i<br>|λ| = %{{customdata:.3f}}"
+                              "<extra></extra>"), row=1, col=c)
+        ref = "" if c == 1 else str(c)
+        fig.add_shape(type="circle", xref=f"x{ref}", yref=f"y{ref}", x0=-1, y0=-1, x1=1, y1=1,
+                      line=dict(color=TEXT, width=2, dash="dash"))
+    lim = 1.15 * reach
+    for c in range(1, n + 1):
+        ref = "x" if c == 1 else f"x{c}"
+        fig.update_xaxes(range=[-lim, lim], title_text="real part", zeroline=True, zerolinecolor="#CBD5E0",
+                         gridcolor="#EDF2F7", row=1, col=c)
+        fig.update_yaxes(range=[-lim, lim], title_text="imaginary part" if c == 1 else None, zeroline=True,
+                         zerolinecolor="#CBD5E0", gridcolor="#EDF2F7", scaleanchor=ref, scaleratio=1, row=1, col=c)
+    base_layout(fig, height=height)
+    fig.update_annotations(font_size=17)
+    fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, font_size=15), uirevision="eigenvalues",
+                      margin=dict(t=40))
+    return fig
+
+
+def _log_norms(norms):
+    """Colour positions: log₁₀ of each norm, held within ±MAX_DECADES (a zero norm sits at the bottom)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(np.asarray(norms, float))
+    z = np.where(np.isnan(np.asarray(norms, float)), np.nan, z)
+    return np.clip(z, -MAX_DECADES, MAX_DECADES)
+
+
+def jacobian_figure(maps, titles, height=520):
+    """‖∂h_t/∂h_s‖ as heatmaps over (s, t), side by side, sharing one colour scale.
+
+    Parameters
+    ----------
+    maps : sequence of JacobianMap
+    titles : sequence of str
+    """
+    n = len(maps)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles), horizontal_spacing=0.1)
+    zs = [_log_norms(m.norms) for m in maps]
+    finite = np.concatenate([z[np.isfinite(z)] for z in zs]) if zs else np.array([])
+    top = float(np.max(np.abs(finite))) if finite.size else 1.0
+    top = min(MAX_DECADES, max(1.0, np.ceil(top)))
+    ticks = np.arange(-top, top + 1, max(1, int(top // 4)))
+    for c, (m, z) in enumerate(zip(maps, zs, strict=True), start=1):
+        fig.add_trace(go.Heatmap(
+            z=z, x=m.steps, y=m.steps, zmin=-top, zmax=top, zmid=0, colorscale=DIVERGING,
+            customdata=m.norms, showscale=c == n, name=titles[c - 1],
+            colorbar=dict(title=dict(text="‖∂h<sub>t</sub>/∂h<sub>s</sub>‖", font_size=15), tickvals=ticks,
+                          ticktext=[f"10<sup>{int(v)}</sup>" for v in ticks], thickness=16, tickfont=dict(size=14)),
+            hovertemplate="from h<sub>s</sub>, s = %{x}<br>to h<sub>t</sub>, t = %{y}<br>"
+                          "‖∂h_t/∂h_s‖ = %{customdata:.3e}<extra></extra>"), row=1, col=c)
+        fig.update_xaxes(title_text="earlier step s", row=1, col=c, constrain="domain", showgrid=False, zeroline=False)
+        fig.update_yaxes(title_text="later step t" if c == 1 else None, row=1, col=c, autorange="reversed",
+                         scaleanchor="x" if c == 1 else f"x{c}", constrain="domain", showgrid=False, zeroline=False)
+    base_layout(fig, height=height, title="How much each earlier state still moves each later one: "
+                                          "‖∂h<sub>t</sub>/∂h<sub>s</sub>‖")
+    fig.update_annotations(font_size=17)
+    fig.update_layout(uirevision="jacobians", margin=dict(t=90), plot_bgcolor="#F7FAFC")
+    return fig
+
+
+def _log_range(low_values, high_values, headroom):
+    """A log axis range: from the smallest of ``low_values`` to ``headroom`` decades above the largest of
+    ``high_values`` (positive finite values only); None when there are none."""
+    def ok(values):
+        return np.asarray([x for x in values if x is not None and np.isfinite(x) and x > 0], float)
+    low, high = ok(low_values), ok(high_values)
+    if not low.size or not high.size:
+        return None
+    return [float(np.log10(low.min())) - 0.3, float(np.log10(high.max())) + headroom]
+
+
+def clipping_figure(runs, threshold, height=620):
+    """Training with and without clipping: the loss (top) and the gradient norm before and after clipping (bottom).
+
+    Both axes are logarithmic and sized to the clipped run, so its progress stays visible; a run that explodes
+    leaves the top of the chart, and its largest value is written where it leaves.
+
+    Parameters
+    ----------
+    runs : sequence of TrainingRun
+        One without clipping (``clip`` None) and one with.
+    threshold : float
+        The clipping threshold, drawn as a line on the norm panel.
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=("loss per update", "gradient norm per update"))
+    fig.update_annotations(font_size=16)
+    calm = [r for r in runs if r.clip is not None] or list(runs)
+    first = [run.history[0] for run in runs if run.history]
+    ranges = {}                 # every run's lowest value, but the highest only of the clipped run and the start
+    for row, key in ((1, "loss"), (2, "grad_norm")):
+        everything = [r[key] for run in runs for r in run.history] + ([threshold] if row == 2 else [])
+        calm_top = [r[key] for run in calm for r in run.history] + [r[key] for r in first]
+        ranges[row] = _log_range(everything, calm_top + ([threshold] if row == 2 else []), 1.0)
+    for run in runs:
+        clipped = run.clip is not None
+        color = CLIP_COLORS[clipped]
+        label = f"clipped at {run.clip:g}" if clipped else "no clipping"
+        steps = [r["step"] for r in run.history]
+        series = {1: [r["loss"] for r in run.history], 2: [r["grad_norm"] for r in run.history]}
+        fig.add_trace(go.Scatter(
+            x=steps, y=_shown(series[1]), mode="lines+markers" if len(steps) < 10 else "lines",
+            name=f"loss, {label}", legendgroup=label, line=dict(color=color, width=3),
+            hovertemplate=f"{label}<br>update %{{x}}<br>loss %{{y:.4g}}<extra></extra>"), row=1, col=1)
+        fig.add_trace(go.Scatter(
+            x=steps, y=_shown(series[2]), mode="lines+markers" if len(steps) < 10 else "lines",
+            name=f"norm before clipping, {label}" if clipped else f"norm, {label}", legendgroup=label,
+            line=dict(color=color, width=2 if clipped else 3, dash="dot" if clipped else "solid"),
+            hovertemplate=f"{label}<br>update %{{x}}<br>‖g‖ before clipping %{{y:.4g}}<extra></extra>"),
+            row=2, col=1)
+        if clipped:
+            fig.add_trace(go.Scatter(
+                x=steps, y=_shown([r["grad_norm_clipped"] for r in run.history]), mode="lines",
+                name=f"norm used (after clipping), {label}", legendgroup=label, line=dict(color=color, width=3.5),
+                hovertemplate=f"{label}<br>update %{{x}}<br>‖g‖ used %{{y:.4g}}<extra></extra>"), row=2, col=1)
+        for row in (1, 2):
+            shown = [(x, y) for x, y in zip(steps, series[row], strict=True) if np.isfinite(y)]
+            top = ranges[row]
+            if not shown or top is None:
+                continue
+            x_max, y_max = max(shown, key=lambda p: p[1])
+            if np.log10(y_max) > top[1]:                              # off the chart: say how far
+                axis = "" if row == 1 else "2"
+                fig.add_annotation(x=x_max, y=1, xref=f"x{axis}", yref=f"y{axis} domain", showarrow=False,
+                                   text=f"↑ {label}: {y_max:.2g}", xanchor="left", yanchor="top",
+                                   font=dict(size=15, color=color))
+        if run.stopped and run.history:
+            last = run.history[-1]
+            fig.add_annotation(x=last["step"], y=0.78, yref="y domain", xref="x", xanchor="left", showarrow=False,
+                               text=f"✕ stopped after update {last['step']}: overflow", font=dict(size=15, color=color))
+    fig.add_hline(y=threshold, line=dict(color=TEXT, dash="dash", width=1.5), row=2, col=1,
+                  annotation_text=f"threshold {threshold:g}", annotation_position="bottom left",
+                  annotation_font=dict(size=14))
+    base_layout(fig, height=height)
+    for row in (1, 2):
+        wide = ranges[row] is not None and ranges[row][1] - ranges[row][0] >= 2.5     # then one tick per power of 10
+        fig.update_yaxes(type="log", exponentformat="power", dtick=1 if wide else None, gridcolor="#E2E8F0",
+                         range=ranges[row], row=row, col=1)
+    fig.update_xaxes(gridcolor="#E2E8F0")
+    fig.update_xaxes(title_text="update", row=2, col=1)
+    fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, font_size=14), uirevision="clipping",
+                      margin=dict(t=40))
+    return fig
+
+
+def memory_figure(points, chance, height=460):
+    """Recall against distance, one line per cell, with the chance level.
+
+    Parameters
+    ----------
+    points : sequence of MemoryPoint
+    chance : float
+        The recall of guessing (1/4).
+    """
+    fig = go.Figure()
+    kinds = list(dict.fromkeys(p.kind for p in points))
+    distances = sorted({p.distance for p in points})
+    for kind in kinds:
+        mine = sorted((p for p in points if p.kind == kind), key=lambda p: p.distance)
+        fig.add_trace(go.Scatter(
+            x=[p.distance for p in mine], y=[p.recall for p in mine], mode="lines+markers", name=CELL_NAMES[kind],
+            line=dict(color=CELL_COLORS[kind], width=3.5, dash=CELL_DASHES[kind]), marker=dict(size=12),
+            customdata=[[p.updates, p.seconds] for p in mine],
+            hovertemplate=f"{CELL_NAMES[kind]}<br>distance %{{x}}<br>recall %{{y:.1%}}"
+                          "<br>%{customdata[0]} updates, %{customdata[1]:.1f} s<extra></extra>"))
+    fig.add_hline(y=chance, line=dict(color=MUTED, dash="dash", width=2), annotation_text=f"chance ({chance:.0%})",
+                  annotation_position="bottom right", annotation_font=dict(size=14, color=TEXT))
+    base_layout(fig, height=height, title="Recall of the first symbol after N noisy steps")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title_text="recall on fresh sequences", gridcolor="#E2E8F0")
+    fig.update_xaxes(type="log", tickvals=distances, ticktext=[str(d) for d in distances],
+                     title_text="distance N (noisy steps to remember across)", gridcolor="#E2E8F0")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
+                      uirevision="memory", margin=dict(t=80))
+    return fig
