@@ -1,6 +1,6 @@
 """Unrolled: the entry point. One page config, the navigation in teaching order, then the chosen page.
 
-Run with ``make run`` (or ``streamlit run app.py``). Each page file in ``pages/`` is thin: it reads its
+Run with ``make run`` (or ``streamlit run app.py``). Each page file in ``app_pages/`` is thin: it reads its
 settings, calls the engine through ``ui``, and draws with ``viz``. The page list lives in ``ui/nav.py``.
 """
 

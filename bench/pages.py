@@ -26,7 +26,7 @@ UPDATES_PER_S = 4.0
 def _apptest(page, **state):
     from streamlit.testing.v1 import AppTest
     # the home page links to the others, which needs app.py's navigation: it runs as the app's default page
-    script = ROOT / "app.py" if page == "home" else ROOT / "pages" / f"{page}.py"
+    script = ROOT / "app.py" if page == "home" else ROOT / "app_pages" / f"{page}.py"
     at = AppTest.from_file(str(script), default_timeout=120)
     for k, v in state.items():
         at.session_state[k] = v

@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(name, timeout=60, **state):
-    """An AppTest of ``pages/<name>.py`` with session state preset (not yet run)."""
-    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=timeout)
+    """An AppTest of ``app_pages/<name>.py`` with session state preset (not yet run)."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=timeout)
     for key, value in state.items():
         at.session_state[key] = value
     return at

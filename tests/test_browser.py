@@ -108,3 +108,34 @@ def test_live_training_grows_pauses_and_resumes(browser):  # noqa: F811
         screenshot(page, "live-training-running")
         page.get_by_role("button", name="Pause").click()
         page.close()
+
+
+def rnn_norms(page):
+    """‖∂L/∂h_t‖ of the vanilla RNN, as drawn in the gradient page's first chart, earliest step first."""
+    return page.evaluate("""() => {
+        const plot = document.querySelector('[data-stale="false"] [data-testid="stPlotlyChart"] .js-plotly-plot')
+                  || document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        const trace = plot._fullData.find(t => (t.name || '').includes('RNN'));   // typed arrays decoded
+        const xs = Array.from(trace.x), ys = Array.from(trace.y);
+        return xs.map((x, i) => [x, ys[i]]).sort((a, b) => a[0] - b[0]).map(p => p[1]);
+    }""")
+
+
+def test_gradient_plot_turns_from_vanishing_to_exploding_when_the_scale_crosses_one(browser):  # noqa: F811
+    with fresh_server() as url:
+        page = open_page(browser, f"{url}/vanishing-gradients?v_scale=0.9")
+        page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
+        settle(page)
+        below = rnn_norms(page)
+        assert below[0] < below[-1], "at scale 0.9 the gradient should shrink towards the early steps"
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text="Recurrent scale").get_by_role("slider")
+        slider.focus()
+        for _ in range(3):                                    # 0.9 → 1.2, as a person drags it, one notch at a time
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.location.search.includes('v_scale=1.2')", timeout=20_000)
+        settle(page)
+        page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0")
+        above = rnn_norms(page)
+        assert above[0] > above[-1], "at scale 1.2 the gradient should grow towards the early steps"
+        screenshot(page, "vanishing-gradients-scale-1.2")
+        page.close()

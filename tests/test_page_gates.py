@@ -14,7 +14,7 @@ from rnn_core.trainer import Trainer
 from ui import gates as ug
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages/gates.py")
+PAGE = str(ROOT / "app_pages/gates.py")
 
 
 def _app(**state):

@@ -151,3 +151,20 @@ def test_a_bad_link_setting_is_explained_and_replaced_by_its_default():
     assert not at.exception
     assert at.session_state.cell == "rnn" and at.session_state.t == 2
     assert any("banana" in w.value for w in at.warning)
+
+
+def test_play_advances_one_step_per_tick_and_stops_at_the_end():
+    """AppTest runs no timers: each run after the play interval has passed stands for one timer tick."""
+    at = run_page(example="home")
+    at = button(at, "Play").click().run()
+    assert at.session_state.playing and at.session_state.t == 0 and button(at, "Pause")
+    for expected in (1, 2):
+        at.session_state.last_tick = 0.0                         # the interval has passed
+        at.run()
+        assert at.session_state.t == expected
+    at.session_state.last_tick = 0.0
+    at.run()                                                     # at the last step: playing stops
+    assert not at.session_state.playing and at.session_state.t == 2 and button(at, "Play")
+    at = button(at, "Play").click().run()                        # Play at the end starts over
+    assert at.session_state.t == 0 and at.session_state.playing
+    assert not at.exception

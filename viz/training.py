@@ -26,13 +26,13 @@ def curves_figure(histories, height=380):
     for cell, rows in histories.items():
         steps = _column(rows, "step")
         color = CELL_COLORS.get(cell, HIDDEN)
-        fig.add_trace(go.Scattergl(x=steps, y=_column(rows, "loss"), mode="lines", name=CELL_NAMES.get(cell, cell),
+        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "loss"), mode="lines", name=CELL_NAMES.get(cell, cell),
                                    line=dict(color=color, width=2.5), legendgroup=cell,
                                    hovertemplate="update %{x}<br>loss %{y:.5g}<extra>" + CELL_NAMES.get(cell, cell)
                                    + "</extra>"), row=1, col=1)
         accuracy = _column(rows, "accuracy")
         if any(a is not None and not math.isnan(a) for a in accuracy):
-            fig.add_trace(go.Scattergl(x=steps, y=accuracy, mode="lines", showlegend=False, legendgroup=cell,
+            fig.add_trace(go.Scatter(x=steps, y=accuracy, mode="lines", showlegend=False, legendgroup=cell,
                                        line=dict(color=color, width=2.5),
                                        hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra></extra>"), row=1, col=2)
     fig.update_yaxes(type="log", title_text="loss", row=1, col=1)
@@ -58,9 +58,9 @@ def gradient_figure(rows, height=380):
         fig.add_trace(go.Bar(y=names, x=after, orientation="h", name="after clipping", marker_color=HIDDEN,
                              hovertemplate="%{y}: ‖g‖ = %{x:.5g}<extra>after clipping</extra>"), row=1, col=1)
         steps = _column(rows, "step")
-        fig.add_trace(go.Scattergl(x=steps, y=_column(rows, "grad_norm"), mode="lines", name="global, before",
+        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "grad_norm"), mode="lines", name="global, before",
                                    line=dict(color=MUTED, width=2)), row=1, col=2)
-        fig.add_trace(go.Scattergl(x=steps, y=_column(rows, "grad_norm_clipped"), mode="lines", name="global, after",
+        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "grad_norm_clipped"), mode="lines", name="global, after",
                                    line=dict(color=HIDDEN, width=2)), row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)

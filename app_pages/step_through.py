@@ -90,7 +90,9 @@ def step_view():
                 disabled=st.session_state.t == 0, width="stretch")
     c[2].button("Next", icon=":material/chevron_right:", on_click=go_to, args=(st.session_state.t + 1,),
                 disabled=st.session_state.t >= T - 1, type="primary", width="stretch")
+    # a key keeps the button one widget while its label flips between Play and Pause
     if c[3].button("Pause" if st.session_state.get("playing") else "Play", on_click=toggle_play, width="stretch",
+                   key="play",
                    icon=":material/pause:" if st.session_state.get("playing") else ":material/play_arrow:"):
         st.rerun(scope="app")                              # the timer is set on a full run
     if T > 1:

@@ -12,7 +12,8 @@ from ui.controls import download_csv, input_error, page_end, page_start, plain
 from ui.state import CELL_NAMES, Setting
 from viz.training import curves_figure, gradient_figure, trajectory_figure, weights_figure
 
-TICK_SECONDS = 0.25            # the charts' refresh interval while training
+TICK_SECONDS = 0.25            # the progress and loss curves' refresh interval while training
+DETAIL_SECONDS = 1.0           # the gradient, trajectory and weight charts' refresh interval
 BUDGET_SECONDS = 0.08          # training time per tick; the rest of the tick draws the charts
 LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 CLIPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -119,7 +120,7 @@ def one_step():
 
 
 b = st.columns([1.2, 1.2, 1.2, 5.4], vertical_alignment="center")
-b[0].button("Pause" if session.running else "Start", type="primary", on_click=start_pause, width="stretch",
+b[0].button("Pause" if session.running else "Start", type="primary", on_click=start_pause, width="stretch", key="start",
             icon=":material/pause:" if session.running else ":material/play_arrow:",
             disabled=session.done or bool(session.stopped))
 b[1].button("Step", on_click=one_step, width="stretch", icon=":material/skip_next:",
@@ -132,9 +133,11 @@ if len(session.trainers) > 1:
     session.shown = v["tr_show"] if v["tr_show"] in session.trainers else session.shown
 
 
-@st.fragment(run_every=TICK_SECONDS if session.running else None)
+ticking = session.running          # whether this full run sets the fragment's timer
+
+
+@st.fragment(run_every=TICK_SECONDS if ticking else None)
 def live():
-    was_running = session.running
     if session.running:
         training.tick(session, BUDGET_SECONDS)
     trainer = session.trainer
@@ -149,14 +152,23 @@ def live():
         when = session.learned_at.get(cell)
         where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""
         (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
-    if was_running and not session.running:
-        st.rerun(scope="app")                                  # finished: a full run switches the timer off
+    if ticking and not session.running:
+        # finished, diverged, or paused by a click that a timer tick handled: a full run redraws the buttons
+        # and switches the timer off
+        st.rerun(scope="app")
 
     if not trainer.history:
         st.info("No updates yet: press **Start** (or **Step** for a single update).", icon=":material/play_arrow:")
     st.plotly_chart(curves_figure({c: t.history for c, t in session.trainers.items()}), width="stretch",
                     key="curves")
     st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
+
+
+# The slower pictures redraw once a second while training: redrawing every chart four times a second kept
+# the browser's main thread so busy on this 2-core machine that a click on Pause took seconds to land.
+@st.fragment(run_every=DETAIL_SECONDS if ticking else None)
+def details():
+    trainer = session.trainer
     left, right = st.columns(2)
     with left:
         st.plotly_chart(gradient_figure(trainer.history), width="stretch", key="gradients")
@@ -184,6 +196,7 @@ def live():
 
 
 live()
+details()
 
 st.subheader("Keep what you trained")
 c = st.columns(3)
