@@ -1,5 +1,6 @@
 """Live training: watch a network learn, update by update, with play/pause/step and a way back from divergence."""
 
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -12,9 +13,12 @@ from ui.controls import download_csv, input_error, page_end, page_start, plain
 from ui.state import CELL_NAMES, Setting
 from viz.training import curves_figure, gradient_figure, trajectory_figure, weights_figure
 
-TICK_SECONDS = 0.25            # the progress and loss curves' refresh interval while training
+# The browser asks for a timed rerun every TICK_SECONDS and the server folds requests that arrive during a run
+# into one (Streamlit 1.67), so a short interval means "as often as server and browser keep up".
+TICK_SECONDS = 0.1             # progress, outcome and loss curves while training
+QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
 DETAIL_SECONDS = 1.0           # the gradient, trajectory and weight charts' refresh interval
-BUDGET_SECONDS = 0.08          # training time per tick; the rest of the tick draws the charts
+BUDGET_SECONDS = 0.06          # training time per tick; the rest of the tick draws the charts
 LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 CLIPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
 NAMES = {"kennedy": "Kennedy (names)", "jazz": "JAZZ", "home": "HOME", "namaskar": "namaskar",
@@ -109,6 +113,8 @@ elif st.session_state.get("train_key") != config_key:
 
 def start_pause():
     session.running = not session.running
+    if not session.running:
+        training.check(session)                                # paused: the answers shown are the current ones
 
 
 def one_step():
@@ -160,39 +166,49 @@ def live():
     if not trainer.history:
         st.info("No updates yet: press **Start** (or **Step** for a single update).", icon=":material/play_arrow:")
     st.plotly_chart(curves_figure({c: t.history for c, t in session.trainers.items()}), width="stretch",
-                    key="curves")
+                    key="curves", config=QUIET)
     st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
 
 
-# The slower pictures redraw once a second while training: redrawing every chart four times a second kept
-# the browser's main thread so busy on this 2-core machine that a click on Pause took seconds to land.
+def detail_figures(trainer):
+    """The gradient, trajectory and weight figures of the trainer shown."""
+    first = session.data.batch([0])                            # the trajectory needs the first sequence only
+    with np.errstate(all="ignore"):
+        rec = first.run(trainer.model)
+    h = rec.rnn.layers[-1].hidden[: int(first.lengths[0]), 0]
+    trajectory = None
+    if np.all(np.isfinite(h)) and np.max(np.abs(h), initial=0) < 1e100:
+        proj = principal_components(h)
+        trajectory = trajectory_figure(proj.coords, session.data.tokens[0], proj.explained)
+    params = trainer.model.parameters()
+    k = trainer.model.rnn.num_layers - 1
+    weights = weights_figure({f"W_ih (layer {k + 1})": params[f"rnn.weight_ih_l{k}"],
+                              f"W_hh (layer {k + 1})": params[f"rnn.weight_hh_l{k}"], "W_hy": params["head.weight"]})
+    return gradient_figure(trainer.history), trajectory, weights
+
+
+# The slower pictures redraw once a second, in a fragment of their own: redrawing every chart with each tick
+# kept the browser's renderer so busy on this 2-core machine that a click on Pause took seconds to land.
 @st.fragment(run_every=DETAIL_SECONDS if ticking else None)
 def details():
     trainer = session.trainer
+    gradients, trajectory, weights = detail_figures(trainer)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(gradient_figure(trainer.history), width="stretch", key="gradients")
+        st.plotly_chart(gradients, width="stretch", key="gradients", config=QUIET)
         st.caption("Grey: the gradient's norm as computed; purple: after clipping. When grey towers over purple, "
                    "clipping is holding back an explosion.")
     with right:
-        with np.errstate(all="ignore"):
-            rec = session.data.run(trainer.model)
-        h = rec.rnn.layers[-1].hidden[: int(session.data.lengths[0]), 0]
-        if np.all(np.isfinite(h)) and np.max(np.abs(h), initial=0) < 1e100:
-            proj = principal_components(h)
-            st.plotly_chart(trajectory_figure(proj.coords, session.data.tokens[0], proj.explained),
-                            width="stretch", key="trajectory")
+        if trajectory is not None:
+            st.plotly_chart(trajectory, width="stretch", key="trajectory", config=QUIET)
         else:
             st.warning("The hidden states have overflowed, so there is no path to draw.")
         st.caption("The top layer's hidden state h_t along the first sequence, projected on its two main "
                    "directions: training spreads apart the states that must lead to different answers.")
-    params = trainer.model.parameters()
-    k = trainer.model.rnn.num_layers - 1
-    st.plotly_chart(weights_figure({f"W_ih (layer {k + 1})": params[f"rnn.weight_ih_l{k}"],
-                                    f"W_hh (layer {k + 1})": params[f"rnn.weight_hh_l{k}"],
-                                    "W_hy": params["head.weight"]}), width="stretch", key="weights")
+    st.plotly_chart(weights, width="stretch", key="weights", config=QUIET)
     st.caption("The weight matrices (blue positive, red negative; gates stacked in PyTorch's order). Watch "
                "structure appear as the loss falls.")
+
 
 
 live()

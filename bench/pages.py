@@ -23,11 +23,40 @@ KENNEDY_S = 2.0
 UPDATES_PER_S = 4.0
 
 
-def _apptest(page, **state):
+# Runs a page with st.fragment wrapped so that each fragment run's own time lands in session state: what
+# a click inside a fragment (Next) or a timer tick costs the server, without the rest of the page.
+TIMED = """
+import time
+import streamlit as st
+_fragment = st.fragment
+def _timed(func=None, **options):
+    def wrap(f):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                st.session_state.setdefault("_fragment_ms", []).append(
+                    (f.__name__, (time.perf_counter() - start) * 1000))
+        timed.__name__, timed.__qualname__ = f.__name__, f.__qualname__
+        return _fragment(timed, **options)
+    return wrap(func) if func is not None else wrap
+st.fragment = _timed
+try:
+    exec(compile(open({path!r}).read(), {path!r}, "exec"))
+finally:
+    st.fragment = _fragment
+"""
+
+
+def _apptest(page, timed=False, **state):
     from streamlit.testing.v1 import AppTest
     # the home page links to the others, which needs app.py's navigation: it runs as the app's default page
     script = ROOT / "app.py" if page == "home" else ROOT / "app_pages" / f"{page}.py"
-    at = AppTest.from_file(str(script), default_timeout=120)
+    if timed:
+        at = AppTest.from_string(TIMED.format(path=str(script)), default_timeout=120)
+    else:
+        at = AppTest.from_file(str(script), default_timeout=120)
     for k, v in state.items():
         at.session_state[k] = v
     return at
@@ -64,13 +93,19 @@ def first_renders(quick):
     return status
 
 
+def _fragment_ms(at, name):
+    return [ms for n, ms in at.session_state["_fragment_ms"] if n == name]
+
+
 def next_clicks(quick):
-    """A click on Next on the step-through page, for each cell type (JAZZ, trained weights)."""
+    """A click on Next on the step-through page (trained weights): the step fragment's server time, which is
+    what the browser's fragment rerun costs, and a whole-page rerun for comparison."""
     rows, status = [], 0
     for cell in ("rnn", "lstm", "gru"):
         for example in ("jazz", "kennedy"):
-            at = _apptest("step_through", cell=cell, example=example, weights="trained")
+            at = _apptest("step_through", timed=True, cell=cell, example=example, weights="trained")
             _timed_run(at)
+            at.session_state["_fragment_ms"] = []
             times = []
             for _ in range(3 if quick else 7):
                 nxt = next(b for b in at.button if b.label == "Next")
@@ -80,31 +115,36 @@ def next_clicks(quick):
                     nxt = next(b for b in at.button if b.label == "Next")
                 nxt.click()
                 times.append(_timed_run(at))
-            median = statistics.median(times)
+            fragment = _fragment_ms(at, "step_view")
+            median = statistics.median(fragment) / 1000
             ok = median <= NEXT_CLICK_S
             status |= not ok
-            rows.append([example, cell.upper(), f"{median * 1000:.0f}", f"{max(times) * 1000:.0f}", check(ok)])
-    print(markdown_table(["example", "cell", "median ms", "slowest ms", f"≤ {NEXT_CLICK_S * 1000:.0f} ms"], rows,
-                         align="llrrc"))
+            rows.append([example, cell.upper(), f"{median * 1000:.0f}", f"{max(fragment):.0f}",
+                         f"{statistics.median(times) * 1000:.0f}", check(ok)])
+    print(markdown_table(["example", "cell", "Next: fragment median ms", "slowest ms", "whole page ms",
+                          f"≤ {NEXT_CLICK_S * 1000:.0f} ms"], rows, align="llrrrc"))
     return status
 
 
 def training_ticks(quick):
-    """One tick of the live-training page: a full-page rerun while training runs (the fragment does less)."""
+    """A tick of the live-training page: the fast fragment (train a slice, progress, curves; 4 per second) and
+    the details fragment (gradients, trajectory, weights; once a second), server time of each."""
     rows, status = [], 0
-    for example, compare in (("kennedy", False), ("memory", False), ("kennedy", True)):
-        at = _apptest("training", tr_example=example, tr_steps=5000, tr_compare=compare)
+    for example, compare in (("kennedy", False), ("memory", False), ("sentiment", False), ("kennedy", True)):
+        at = _apptest("training", timed=True, tr_example=example, tr_steps=20000, tr_compare=compare)
         _timed_run(at)
         next(b for b in at.button if b.label == "Start").click()
         _timed_run(at)
-        times = [_timed_run(at) for _ in range(4 if quick else 10)]
-        median = statistics.median(times)
-        ok = median <= TICK_S
+        at.session_state["_fragment_ms"] = []
+        for _ in range(4 if quick else 10):
+            _timed_run(at)
+        tick, detail = _fragment_ms(at, "live"), _fragment_ms(at, "details")
+        ok = statistics.median(tick) <= TICK_S * 1000
         status |= not ok
-        rows.append([example + (" (RNN, LSTM, GRU)" if compare else ""), f"{median * 1000:.0f}",
-                     f"{max(times) * 1000:.0f}", check(ok)])
-    print(markdown_table(["training", "median ms per tick", "slowest ms", f"≤ {TICK_S * 1000:.0f} ms"], rows,
-                         align="lrrc"))
+        rows.append([example + (" (RNN, LSTM, GRU)" if compare else ""), f"{statistics.median(tick):.0f}",
+                     f"{max(tick):.0f}", f"{statistics.median(detail):.0f}", check(ok)])
+    print(markdown_table(["training", "tick median ms", "slowest ms", "details ms (1/s)",
+                          f"tick ≤ {TICK_S * 1000:.0f} ms"], rows, align="lrrrc"))
     return status
 
 
@@ -127,8 +167,10 @@ def browser_checks(quick):
         for _ in range(1 if quick else 3):
             page.goto(f"{url}/live-training")
             settle(page)
+            button = page.get_by_role("button", name="Start")
+            button.wait_for()
             start = time.perf_counter()
-            page.get_by_role("button", name="Start").click()
+            button.click()
             page.get_by_text("learned (").first.wait_for(timeout=30_000)
             seconds = time.perf_counter() - start
             rows.append(["Kennedy: Start → 'learned' on screen", f"{seconds:.2f} s", f"≤ {KENNEDY_S} s",
@@ -138,13 +180,21 @@ def browser_checks(quick):
         settle(page)
         page.get_by_role("button", name="Start").click()
         page.get_by_text("update 1").first.wait_for(timeout=30_000)
-        seen, start = [], time.perf_counter()
-        while time.perf_counter() - start < 4.0:
-            text = page.locator('[data-testid="stProgress"]').first.inner_text()
-            if not seen or seen[-1] != text:
-                seen.append(text)
-            page.wait_for_timeout(30)
-        rate = (len(seen) - 1) / 4.0
+        # count the progress bar's text changes inside the page (a MutationObserver), so that the measurement
+        # does not depend on how quickly the test can poll a busy browser
+        page.evaluate("""() => {
+            window.__changes = [];
+            const target = document.querySelector('[data-testid="stMain"]');
+            let last = '';
+            new MutationObserver(() => {
+                const bar = document.querySelector('[data-testid="stProgress"]');
+                const text = bar ? bar.innerText : '';
+                if (text !== last) { last = text; window.__changes.push(performance.now()); }
+            }).observe(target, {subtree: true, childList: true, characterData: true});
+        }""")
+        page.wait_for_timeout(4000)
+        seen = page.evaluate("() => window.__changes")
+        rate = len(seen) / 4.0
         rows.append(["Memory task: progress and charts redrawn", f"{rate:.1f} per s", f"≥ {UPDATES_PER_S:g} per s",
                      check(rate >= UPDATES_PER_S)])
         status |= rate < UPDATES_PER_S

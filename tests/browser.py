@@ -77,6 +77,7 @@ def open_page(browser, url, width=1400, height=1000):
 
 def settle(page, quiet_ms=800, timeout_ms=30_000):
     """Wait until the app has finished running: no 'running' status and no stale elements for a moment."""
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout_ms)     # the script has begun drawing
     deadline = time.monotonic() + timeout_ms / 1000
     calm_since = None
     while time.monotonic() < deadline:

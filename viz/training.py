@@ -8,85 +8,101 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, base_layout
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, base_layout, panels
 from .text import esc, esc_all
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+MAX_POINTS = 400      # a curve drawn four times a second keeps at most this many points (every k-th, and the last)
 
 
 def _column(rows, key):
     return [row.get(key, math.nan) for row in rows]
 
 
+def _thinned(rows):
+    """Every k-th row and the last, so a long run redraws as fast as a short one (the browser's time, not ours)."""
+    if len(rows) <= MAX_POINTS:
+        return rows
+    k = -(-len(rows) // MAX_POINTS)
+    return rows[::k] + ([rows[-1]] if (len(rows) - 1) % k else [])
+
+
 def curves_figure(histories, height=380):
-    """Loss (log scale) and accuracy against updates, one line per cell. ``histories``: {cell: rows}."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.09, subplot_titles=("loss", "accuracy"))
+    """Loss (log scale) and accuracy against updates, one line per cell. ``histories``: {cell: rows}.
+
+    Redrawn four times a second while training, so it is built lean: dict traces, one layout update.
+    """
+    traces = []
     for cell, rows in histories.items():
+        rows = _thinned(rows)
         steps = _column(rows, "step")
         color = CELL_COLORS.get(cell, HIDDEN)
-        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "loss"), mode="lines", name=CELL_NAMES.get(cell, cell),
-                                   line=dict(color=color, width=2.5), legendgroup=cell,
-                                   hovertemplate="update %{x}<br>loss %{y:.5g}<extra>" + CELL_NAMES.get(cell, cell)
-                                   + "</extra>"), row=1, col=1)
+        name = CELL_NAMES.get(cell, cell)
+        traces.append(dict(type="scatter", x=steps, y=_column(rows, "loss"), mode="lines", name=name,
+                           line=dict(color=color, width=2.5), legendgroup=cell,
+                           hovertemplate="update %{x}<br>loss %{y:.5g}<extra>" + name + "</extra>"))
         accuracy = _column(rows, "accuracy")
         if any(a is not None and not math.isnan(a) for a in accuracy):
-            fig.add_trace(go.Scatter(x=steps, y=accuracy, mode="lines", showlegend=False, legendgroup=cell,
-                                       line=dict(color=color, width=2.5),
-                                       hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra></extra>"), row=1, col=2)
-    fig.update_yaxes(type="log", title_text="loss", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_xaxes(title_text="update", rangemode="tozero")
-    base_layout(fig, height=height)
-    fig.update_layout(uirevision="curves", legend=dict(orientation="h", y=1.18, x=0))
-    return fig
+            traces.append(dict(type="scatter", x=steps, y=accuracy, mode="lines", showlegend=False,
+                               legendgroup=cell, line=dict(color=color, width=2.5), xaxis="x2", yaxis="y2",
+                               hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra>" + name + "</extra>"))
+    fig = go.Figure()
+    fig.add_traces(traces)
+    layout = panels([1, 1], gap=0.09, titles=["loss", "accuracy"],
+                    xaxis=dict(title_text="update", rangemode="tozero"))
+    layout["yaxis"].update(type="log", title_text="loss")
+    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%")
+    return base_layout(fig, height=height, uirevision="curves", legend=dict(orientation="h", y=1.18, x=0), **layout)
 
 
 def gradient_figure(rows, height=380):
     """Left: each parameter's gradient norm at the latest update, before and after clipping.
     Right: the global norm before and after clipping over all updates (log scale)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.16,
-                        subplot_titles=("per parameter, latest update", "global norm over updates"))
+    traces = []
     if rows:
         last = rows[-1]
         names = [k.split("/", 1)[1] for k in last if k.startswith("grad_norm/")]
-        before = [last[f"grad_norm/{n}"] for n in names]
-        after = [last[f"grad_norm_clipped/{n}"] for n in names]
-        fig.add_trace(go.Bar(y=names, x=before, orientation="h", name="before clipping", marker_color=MUTED,
-                             hovertemplate="%{y}: ‖g‖ = %{x:.5g}<extra>before clipping</extra>"), row=1, col=1)
-        fig.add_trace(go.Bar(y=names, x=after, orientation="h", name="after clipping", marker_color=HIDDEN,
-                             hovertemplate="%{y}: ‖g‖ = %{x:.5g}<extra>after clipping</extra>"), row=1, col=1)
-        steps = _column(rows, "step")
-        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "grad_norm"), mode="lines", name="global, before",
-                                   line=dict(color=MUTED, width=2)), row=1, col=2)
-        fig.add_trace(go.Scatter(x=steps, y=_column(rows, "grad_norm_clipped"), mode="lines", name="global, after",
-                                   line=dict(color=HIDDEN, width=2)), row=1, col=2)
-    fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
-    fig.update_xaxes(title_text="‖∂L/∂W‖", row=1, col=1)
-    fig.update_xaxes(title_text="update", row=1, col=2)
-    base_layout(fig, height=height)
-    fig.update_layout(barmode="group", uirevision="gradients", legend=dict(orientation="h", y=1.2, x=0))
-    return fig
+        for label, prefix, color in (("before clipping", "grad_norm/", MUTED),
+                                     ("after clipping", "grad_norm_clipped/", HIDDEN)):
+            traces.append(dict(type="bar", y=names, x=[last[prefix + n] for n in names], orientation="h", name=label,
+                               marker_color=color, hovertemplate="%{y}: ‖g‖ = %{x:.5g}<extra>" + label + "</extra>"))
+        thin = _thinned(rows)
+        steps = _column(thin, "step")
+        for label, key, color in (("global, before", "grad_norm", MUTED),
+                                  ("global, after", "grad_norm_clipped", HIDDEN)):
+            traces.append(dict(type="scatter", x=steps, y=_column(thin, key), mode="lines", name=label,
+                               line=dict(color=color, width=2), xaxis="x2", yaxis="y2"))
+    fig = go.Figure()
+    fig.add_traces(traces)
+    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, latest update", "global norm over updates"])
+    layout["yaxis"].update(autorange="reversed")
+    layout["yaxis2"].update(type="log")
+    layout["xaxis"].update(title_text="‖∂L/∂W‖")
+    layout["xaxis2"].update(title_text="update")
+    return base_layout(fig, height=height, barmode="group", uirevision="gradients",
+                       legend=dict(orientation="h", y=1.2, x=0), **layout)
 
 
 def weights_figure(matrices, height=330):
     """Heatmaps of weight matrices side by side, each with its own symmetric scale. ``matrices``: {name: (R, C)}."""
     names = list(matrices)
     widths = [max(2, np.asarray(m).shape[1]) for m in matrices.values()]
-    fig = make_subplots(rows=1, cols=len(names), column_widths=widths, horizontal_spacing=0.05,
-                        subplot_titles=esc_all(names))
+    traces = []
     for c, (name, m) in enumerate(matrices.items(), start=1):
         m = np.asarray(m, float)
         zmax = max(1e-12, float(np.max(np.abs(m)))) if m.size else 1.0
-        fig.add_trace(go.Heatmap(z=m, zmin=-zmax, zmax=zmax, colorscale=DIVERGING, showscale=False, xgap=1, ygap=1,
-                                 hovertemplate=esc(name) + "[%{y}, %{x}] = %{z:.5g}<extra></extra>"), row=1, col=c)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=c)
-        fig.update_xaxes(showticklabels=False, row=1, col=c)
-    base_layout(fig, height=height)
-    fig.update_layout(uirevision="weights")
-    return fig
+        axis = "" if c == 1 else str(c)
+        traces.append(dict(type="heatmap", z=m, zmin=-zmax, zmax=zmax, colorscale=DIVERGING, showscale=False, xgap=1,
+                           ygap=1, xaxis="x" + axis, yaxis="y" + axis,
+                           hovertemplate=esc(name) + "[%{y}, %{x}] = %{z:.5g}<extra></extra>"))
+    fig = go.Figure()
+    fig.add_traces(traces)
+    layout = panels(widths, gap=0.05, titles=esc_all(names), xaxis=dict(showticklabels=False),
+                    yaxis=dict(autorange="reversed", showticklabels=False))
+    return base_layout(fig, height=height, uirevision="weights", **layout)
 
 
 def trajectory_figure(coords, tokens, explained, height=380):
