@@ -120,8 +120,7 @@ def network_figure(layer, t, b=0, w_ih=None, w_hh=None, head=None, w_out=None, g
         traces.append(_nodes(xs_out, ys_out, y, output_labels, OUTPUT, "y_t (output)", "right"))
 
     traces.append(_nodes(xs_in, ys_in, x, input_labels, INPUT, "x_t (input)", "left"))
-    traces.append(_nodes(xs_prev, ys_prev, h_prev, [f"{lab}(t−1)" for lab in hidden_labels], HIDDEN,
-                         "h_{t−1} (previous state)", "left"))
+    traces.append(_nodes(xs_prev, ys_prev, h_prev, hidden_labels, HIDDEN, "h_{t−1} (previous state)", "left"))
     middle = "h_t (new state)" if gate is None else f"gate {gate}"
     traces.append(_nodes(xs_h, ys_h, h, hidden_labels, HIDDEN, middle, "top" if head is not None else "right"))
     # invisible points at the arrows' middles carry the hover text with each weight's value
@@ -142,9 +141,11 @@ def network_figure(layer, t, b=0, w_ih=None, w_hh=None, head=None, w_out=None, g
     for xpos, label, color in ((0, f"inputs at t = {t}", INPUT), (1, middle_title, HIDDEN), (2, "outputs", OUTPUT)):
         if xpos < 2 or head is not None:
             notes.append(dict(x=xpos, y=1.09, text=f"<b>{label}</b>", showarrow=False, font=dict(color=color)))
-    longest = max(len(s) for s in input_labels + [f"h{H}(t−1)"]) + 7           # label plus " +0.000"
+    notes.append(dict(x=0, y=float(ys_prev[0]) + 0.06, text="<b>h<sub>t−1</sub></b>", showarrow=False,
+                      font=dict(color=HIDDEN), xanchor="center"))
+    longest = max(len(s) for s in input_labels + [f"h{H}"]) + 7                 # label plus " +0.000"
     base_layout(fig, height=height)
     fig.update_layout(showlegend=False, uirevision="network", shapes=[loop], annotations=notes,
-                      xaxis=dict(visible=False, range=[-0.1 - 0.028 * longest, 2.6 if head is not None else 1.6]),
+                      xaxis=dict(visible=False, range=[-0.15 - 0.045 * longest, 2.6 if head is not None else 1.6]),
                       yaxis=dict(visible=False, range=[-0.25, 1.14]))
     return fig
