@@ -121,6 +121,7 @@ def test_truth_table_draws_the_inputs_the_target_and_the_output_given():
     assert np.array_equal(np.array(left.z), inputs)
     assert np.allclose(np.array(right.z), [[0, 0.01], [1, 0.97], [1, 0.98], [0, 0.03]])
     assert list(left.y) == ["0 0", "0 1", "1 0", "1 1"]
+    assert fig.layout.yaxis.type == "category" == fig.layout.yaxis2.type   # one evenly spaced row per case
     assert left.colorscale[-1][1] == INPUT and right.colorscale[-1][1] == OUTPUT
 
 

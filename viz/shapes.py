@@ -161,7 +161,8 @@ def truth_table_figure(inputs, target, output, height=300, title=None):
                              texttemplate="%{text}", textfont=dict(size=22), xgap=3, ygap=3, name="outputs",
                              hovertemplate="%{y}: %{x} = %{z:.6g}<extra></extra>"), row=1, col=2)
     for c, color in ((1, INPUT), (2, OUTPUT)):
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=c)
+        # "0 1" must stay a category: Plotly's axis-type guess reads strings like it as numbers or dates
+        fig.update_yaxes(type="category", autorange="reversed", showticklabels=False, row=1, col=c)
         fig.update_xaxes(side="top", tickfont=dict(size=17, color=color), row=1, col=c)
     base_layout(fig, height=height, title=title)
     fig.update_layout(margin=dict(l=10, r=10, t=90 if title else 40, b=10), uirevision="truth-table")
