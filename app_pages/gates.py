@@ -3,10 +3,8 @@ coloured by one unit, and how saturated the gates are."""
 
 import streamlit as st
 
-from rnn_core.data import InputError
-from ui import engine
 from ui import gates as ug
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.state import Setting
 from viz import gates as vg
 
@@ -33,12 +31,7 @@ def show_lstm():
     st.session_state.cell = "lstm"
 
 
-try:
-    run = engine.step_run(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"])
-except InputError as err:
-    input_error(err)
-    page_end(SETTINGS)
-    st.stop()
+run = shared_run(v, SETTINGS)
 
 B, H, layers = len(run.data.tokens), int(v["hidden"]), int(v["layers"])
 clamp("g_layer", 1, layers)

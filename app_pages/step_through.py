@@ -5,10 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from rnn_core.data import InputError
 from rnn_core.record import GATE_NAMES
-from ui import engine, equations, step_tables
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui import equations, step_tables
+from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.state import Setting
 from viz.colors import HIDDEN
 from viz.matvec import matvec_figure
@@ -27,13 +26,7 @@ v = page_start(
     SETTINGS,
 )
 
-try:
-    with st.spinner("Training with the example's defaults (about a second)…"):
-        run = engine.step_run(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"])
-except InputError as err:
-    input_error(err)
-    page_end(SETTINGS)
-    st.stop()
+run = shared_run(v, SETTINGS)
 
 data, rec, model = run.data, run.rec, run.model
 st.markdown(f"**{run.title}**: {run.summary}.")

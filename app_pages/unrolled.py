@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from rnn_core.data import InputError
-from ui import engine
 from ui import unrolled as u
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.state import Setting
 from viz.unrolled import VIEWS, gradient_note, rolled_figure, unrolled_figure
 
@@ -23,13 +21,7 @@ v = page_start(
     SETTINGS,
 )
 
-try:
-    with st.spinner("Training with the example's defaults (about a second)…"):
-        run = engine.step_run(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"])
-except InputError as err:
-    input_error(err)
-    page_end(SETTINGS)
-    st.stop()
+run = shared_run(v, SETTINGS)
 
 data, rec = run.data, run.rec
 note = ("" if run.outcome is not None else " *Untrained: random weights (the seed in the sidebar), so the answers "

@@ -69,6 +69,22 @@ def shared_sidebar(example_picker=True, weights_picker=True):
                                  "setting.")
 
 
+def shared_run(values, page_settings=()):
+    """The run the sidebar's settings ask for (``ui.engine.step_run``); bad own text is explained and the page
+    stops there, its settings still written to the URL."""
+    from rnn_core.data import InputError
+
+    from . import engine
+    try:
+        with st.spinner("Training with the example's defaults (about a second)…"):
+            return engine.step_run(values["example"], values["text"], values["cell"], values["hidden"],
+                                   values["layers"], values["seed"], values["weights"])
+    except InputError as err:
+        input_error(err)
+        page_end(page_settings)
+        st.stop()
+
+
 def example_title(key):
     return EXAMPLE_NAMES.get(key) or EXAMPLES[key].title
 
