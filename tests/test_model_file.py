@@ -3,7 +3,6 @@
 import io
 import json
 import pickle
-import time
 import tracemalloc
 import warnings
 import zipfile
@@ -388,19 +387,17 @@ def zip_bomb():
     return buf.getvalue()
 
 
-def test_a_zip_bomb_is_refused_quickly_without_unpacking(zip_bomb):
+def test_a_zip_bomb_is_refused_without_unpacking(zip_bomb):
     assert len(zip_bomb) < 2**20                          # small on disk ...
     with zipfile.ZipFile(io.BytesIO(zip_bomb)) as zf:
         assert zf.getinfo("rnn.weight_ih_l0.npy").file_size > 200 * 2**20   # ... huge once unpacked
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         error = raises(zip_bomb, r"claims 200 MB once unpacked \(rnn.weight_ih_l0.npy\)")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 0.5
-    assert peak < 10 * 2**20
+    assert peak < 10 * 2**20                              # refused from the directory: nothing was unpacked
     assert "the limit is 64 MB" in str(error)
 
 
