@@ -50,3 +50,20 @@ def array(value):
             out = out.reshape([int(n) for n in str(shape).split(",")])
         return out
     return np.asarray(value, dtype=float)
+
+
+def engine_run(key, cell="rnn", hidden=8, layers=1, seed=0, trained=False):
+    """The run a page must show, built here from the engine's public API alone: (data, ModelRecord after
+    backward). ``trained`` trains with the example's defaults, as the page's Trained switch does."""
+    from rnn_core.examples import EXAMPLES
+    from rnn_core.trainer import Trainer
+
+    ex = EXAMPLES[key]
+    data = ex.data()
+    config = ex.defaults.replace(cell=cell, hidden=hidden, layers=layers, seed=seed)
+    model = ex.build_model(config, data)
+    if trained:
+        Trainer(model, data, config).run()
+    rec = data.run(model)
+    model.backward(rec)
+    return data, rec

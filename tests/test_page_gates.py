@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnn_core.examples import EXAMPLES
-from rnn_core.trainer import Trainer
+from apptest import engine_run
 from ui import gates as ug
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,13 +49,7 @@ def _heatmap(at, words):
 
 def _record(key, cell, hidden=8, layers=1, seed=0, trained=False):
     """The same network as the page's, built straight from the engine."""
-    ex = EXAMPLES[key]
-    data = ex.data()
-    config = ex.defaults.replace(cell=cell, hidden=hidden, layers=layers, seed=seed)
-    model = ex.build_model(config, data)
-    if trained:
-        Trainer(model, data, config).run()
-    return data, data.run(model)
+    return engine_run(key, cell=cell, hidden=hidden, layers=layers, seed=seed, trained=trained)
 
 
 def test_defaults_rnn_explains_no_gates_and_the_button_switches_to_lstm():

@@ -3,26 +3,13 @@
 import numpy as np
 import pytest
 
-from apptest import array, button, charts, page, table, texts
-from rnn_core.examples import EXAMPLES
-from rnn_core.trainer import Trainer
+from apptest import array, button, charts, engine_run, page, table, texts
 
 
 def run_page(**state):
     at = page("step_through", **state).run()
     assert not at.exception, at.exception
     return at
-
-
-def engine_run(key, cell="rnn", hidden=8, seed=0, trained=False):
-    """The same run, built here from the engine's public API: what the page must show."""
-    ex = EXAMPLES[key]
-    data = ex.data()
-    config = ex.defaults.replace(cell=cell, hidden=hidden, layers=1, seed=seed)
-    model = ex.build_model(config, data)
-    if trained:
-        Trainer(model, data, config).run()
-    return data, data.run(model)
 
 
 def test_defaults_show_jazz_letter_by_letter_with_network_products_and_equations():

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from apptest import array, charts, page, texts
-from rnn_core.examples import EXAMPLES
+from apptest import array, charts, engine_run, page, texts
 from ui.unrolled import step_from_selection, window
 
 
@@ -12,16 +11,6 @@ def run_page(**state):
     at = page("unrolled", **state).run()
     assert not at.exception, at.exception
     return at
-
-
-def engine_run(key, cell="rnn", hidden=8, layers=1, seed=0):
-    """The same untrained run, built here from the engine's public API: what the page must show."""
-    ex = EXAMPLES[key]
-    data = ex.data()
-    model = ex.build_model(ex.defaults.replace(cell=cell, hidden=hidden, layers=layers, seed=seed), data)
-    rec = data.run(model)
-    model.backward(rec)
-    return data, rec
 
 
 def figure(at):

@@ -5,18 +5,14 @@ import re
 import numpy as np
 import pytest
 
+from apptest import engine_run
 from rnn_core.examples import EXAMPLES
 from viz.colors import HIDDEN, INPUT, OUTPUT
 from viz.unrolled import gradient_note, rolled_figure, unrolled_figure
 
 
 def _run(key="kennedy", cell="rnn", layers=1, hidden=5, seed=0):
-    ex = EXAMPLES[key]
-    data = ex.data()
-    model = ex.build_model(ex.defaults.replace(cell=cell, layers=layers, hidden=hidden, seed=seed), data)
-    rec = data.run(model)
-    model.backward(rec)
-    return data, rec
+    return engine_run(key, cell=cell, hidden=hidden, layers=layers, seed=seed)
 
 
 def _traces(fig):
