@@ -69,3 +69,18 @@ def test_trajectory_is_the_projection_labelled_by_the_tokens():
     assert np.allclose(points.x, proj.coords[:, 0]) and np.allclose(points.y, proj.coords[:, 1])
     assert list(points.text) == data.tokens[0]
     assert f"{proj.explained[0]:.0%}" in fig.layout.xaxis.title.text
+
+
+def test_live_charts_pin_their_margins_so_a_redraw_is_drawn_once():
+    """Plotly moves a margin that a tick label or legend pushes, then draws the chart again: on charts redrawn
+    several times a second that doubled the browser's work (measured with `python -m bench pages`)."""
+    trainer, data = trained(steps=3)
+    params = trainer.model.parameters()
+    proj = principal_components(np.random.default_rng(0).normal(size=(6, 4)))
+    figures = [curves_figure({"rnn": trainer.history}), gradient_figure(trainer.history),
+               weights_figure({"W_hh": params["rnn.weight_hh_l0"]}),
+               trajectory_figure(proj.coords, list("abcdef"), proj.explained)]
+    for fig in figures:
+        assert fig.layout.margin.autoexpand is False
+        axes = [fig.layout[name] for name in fig.layout if name.startswith(("xaxis", "yaxis"))]
+        assert axes and all(axis.automargin is False for axis in axes)

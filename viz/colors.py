@@ -1,6 +1,8 @@
 """The course diagrams' colours, used on every page: inputs orange, hidden purple, outputs green;
 weights and gradients blue where positive and red where negative."""
 
+import plotly.graph_objects as go
+
 INPUT = "#F28E2B"
 HIDDEN = "#8E6BBF"
 OUTPUT = "#59A14F"
@@ -28,6 +30,34 @@ def rgba(hex_color, alpha):
 
 def sign_color(value):
     return POSITIVE if value >= 0 else NEGATIVE
+
+
+def figure(traces=(), height=None, title=None, **layout):
+    """A ``go.Figure`` built in one call from dict traces and a layout, with the shared look of :func:`base_layout`.
+
+    Plotly validates a figure once when it is built whole; every ``add_traces`` or ``update_layout`` afterwards
+    validates again through its property paths. For a chart redrawn several times a second that is ~40 ms
+    against ~6 ms.
+    """
+    margin = dict(l=10, r=10, t=50 if title else 20, b=10)
+    margin.update(layout.pop("margin", {}))
+    return go.Figure(data=list(traces), layout=dict(font=FONT, margin=margin, title=title, height=height,
+                                                    hoverlabel=dict(font_size=15), **layout))
+
+
+def fixed_frame(layout, margin):
+    """Pin a layout's margins: no axis or legend may push them (``automargin``/``autoexpand`` off).
+
+    Plotly otherwise measures every tick label after each redraw and, when a margin moves, draws the whole
+    chart again; on a live chart that doubled the browser's work. Tick labels may also overflow (no check
+    of each label against the chart's edge, which Streamlit's theme turns on). ``margin``: dict(l, r, t, b) in pixels,
+    wide enough for the labels. Returns ``layout`` (a dict for :func:`figure`), changed in place.
+    """
+    layout["margin"] = dict(margin, autoexpand=False)
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            axis.update(automargin=False, ticklabeloverflow="allow")
+    return layout
 
 
 def base_layout(fig, height=None, title=None, **layout):

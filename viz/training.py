@@ -7,14 +7,15 @@ grad_norm/<parameter>, grad_norm_clipped/<parameter>), parameter arrays and engi
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
-from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, base_layout, panels
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, figure, fixed_frame, panels
 from .text import esc, esc_all
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+#: a legend along the top edge of the chart, above the panel titles, in the pinned top margin
+TOP_LEGEND = dict(orientation="h", yref="container", y=1.0, yanchor="top", x=0)
 MAX_POINTS = 400      # a curve drawn four times a second keeps at most this many points (every k-th, and the last)
 
 
@@ -49,13 +50,12 @@ def curves_figure(histories, height=380):
             traces.append(dict(type="scatter", x=steps, y=accuracy, mode="lines", showlegend=False,
                                legendgroup=cell, line=dict(color=color, width=2.5), xaxis="x2", yaxis="y2",
                                hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra>" + name + "</extra>"))
-    fig = go.Figure()
-    fig.add_traces(traces)
     layout = panels([1, 1], gap=0.09, titles=["loss", "accuracy"],
                     xaxis=dict(title_text="update", rangemode="tozero"))
     layout["yaxis"].update(type="log", title_text="loss")
     layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%")
-    return base_layout(fig, height=height, uirevision="curves", legend=dict(orientation="h", y=1.18, x=0), **layout)
+    fixed_frame(layout, dict(l=80, r=15, t=62, b=55))
+    return figure(traces, height=height, uirevision="curves", legend=TOP_LEGEND, **layout)
 
 
 def gradient_figure(rows, height=380):
@@ -75,15 +75,13 @@ def gradient_figure(rows, height=380):
                                   ("global, after", "grad_norm_clipped", HIDDEN)):
             traces.append(dict(type="scatter", x=steps, y=_column(thin, key), mode="lines", name=label,
                                line=dict(color=color, width=2), xaxis="x2", yaxis="y2"))
-    fig = go.Figure()
-    fig.add_traces(traces)
-    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, latest update", "global norm over updates"])
+    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, now", "global, over updates"])
     layout["yaxis"].update(autorange="reversed")
     layout["yaxis2"].update(type="log")
     layout["xaxis"].update(title_text="‖∂L/∂W‖")
     layout["xaxis2"].update(title_text="update")
-    return base_layout(fig, height=height, barmode="group", uirevision="gradients",
-                       legend=dict(orientation="h", y=1.2, x=0), **layout)
+    fixed_frame(layout, dict(l=150, r=15, t=85, b=55))
+    return figure(traces, height=height, barmode="group", uirevision="gradients", legend=TOP_LEGEND, **layout)
 
 
 def weights_figure(matrices, height=330):
@@ -98,11 +96,10 @@ def weights_figure(matrices, height=330):
         traces.append(dict(type="heatmap", z=m, zmin=-zmax, zmax=zmax, colorscale=DIVERGING, showscale=False, xgap=1,
                            ygap=1, xaxis="x" + axis, yaxis="y" + axis,
                            hovertemplate=esc(name) + "[%{y}, %{x}] = %{z:.5g}<extra></extra>"))
-    fig = go.Figure()
-    fig.add_traces(traces)
-    layout = panels(widths, gap=0.05, titles=esc_all(names), xaxis=dict(showticklabels=False),
-                    yaxis=dict(autorange="reversed", showticklabels=False))
-    return base_layout(fig, height=height, uirevision="weights", **layout)
+    layout = panels(widths, gap=0.05, titles=esc_all(names), xaxis=dict(showticklabels=False, ticks=""),
+                    yaxis=dict(autorange="reversed", showticklabels=False, ticks=""))
+    fixed_frame(layout, dict(l=10, r=10, t=35, b=10))
+    return figure(traces, height=height, uirevision="weights", **layout)
 
 
 def trajectory_figure(coords, tokens, explained, height=380):
@@ -113,17 +110,15 @@ def trajectory_figure(coords, tokens, explained, height=380):
     coords = np.asarray(coords, float)
     T = coords.shape[0]
     labels = esc_all(tokens)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="lines", line=dict(color=HIDDEN, width=1.5),
-                             hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=coords[:, 0], y=coords[:, 1], mode="markers+text", text=labels, textposition="top center",
-        marker=dict(size=12, color=np.arange(T), colorscale=[[0, INPUT], [1, HIDDEN]],
-                    line=dict(color="white", width=1)),
-        customdata=np.arange(T), showlegend=False,
-        hovertemplate="step %{customdata}: %{text}<br>(%{x:.3f}, %{y:.3f})<extra></extra>"))
-    fig.update_xaxes(title_text=f"component 1 ({explained[0]:.0%} of the variance)", zeroline=False)
-    fig.update_yaxes(title_text=f"component 2 ({explained[1]:.0%})", zeroline=False)
-    base_layout(fig, height=height)
-    fig.update_layout(uirevision="trajectory")
-    return fig
+    traces = [
+        dict(type="scatter", x=coords[:, 0], y=coords[:, 1], mode="lines", line=dict(color=HIDDEN, width=1.5),
+             hoverinfo="skip", showlegend=False),
+        dict(type="scatter", x=coords[:, 0], y=coords[:, 1], mode="markers+text", text=labels,
+             textposition="top center", customdata=np.arange(T), showlegend=False, cliponaxis=False,
+             marker=dict(size=12, color=np.arange(T), colorscale=[[0, INPUT], [1, HIDDEN]],
+                         line=dict(color="white", width=1)),
+             hovertemplate="step %{customdata}: %{text}<br>(%{x:.3f}, %{y:.3f})<extra></extra>")]
+    layout = dict(xaxis=dict(title_text=f"component 1 ({explained[0]:.0%} of the variance)", zeroline=False),
+                  yaxis=dict(title_text=f"component 2 ({explained[1]:.0%})", zeroline=False))
+    fixed_frame(layout, dict(l=75, r=20, t=20, b=60))
+    return figure(traces, height=height, uirevision="trajectory", **layout)
