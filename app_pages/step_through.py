@@ -57,8 +57,7 @@ def go_to(t):
     st.session_state.t = max(0, min(T - 1, t))
 
 
-def toggle_play():
-    playing = not st.session_state.get("playing", False)
+def set_playing(playing):
     if playing and st.session_state.t >= T - 1:
         st.session_state.t = 0                             # Play at the end starts over
     st.session_state.playing = playing
@@ -83,11 +82,13 @@ def step_view():
                 disabled=st.session_state.t == 0, width="stretch")
     c[2].button("Next", icon=":material/chevron_right:", on_click=go_to, args=(st.session_state.t + 1,),
                 disabled=st.session_state.t >= T - 1, type="primary", width="stretch")
-    # a key keeps the button one widget while its label flips between Play and Pause
-    if c[3].button("Pause" if st.session_state.get("playing") else "Play", on_click=toggle_play, width="stretch",
-                   key="play",
-                   icon=":material/pause:" if st.session_state.get("playing") else ":material/play_arrow:"):
-        st.rerun(scope="app")                              # the timer is set on a full run
+    # Play and Pause are two buttons with two keys: when the timer fires at the moment of a click, Streamlit
+    # (1.67) delivers the click twice, and the second delivery must find its button gone, not undo the first.
+    now = st.session_state.get("playing", False)
+    c[3].button("Pause" if now else "Play", on_click=set_playing, args=(not now,), width="stretch",
+                key=f"play-{now}", icon=":material/pause:" if now else ":material/play_arrow:")
+    if now != playing:
+        st.rerun(scope="app")                              # the timer is set (or cleared) on a full run
     if T > 1:
         c[4].slider("Step t", 0, T - 1, key="t")
     t = int(st.session_state.t)

@@ -17,7 +17,7 @@ from viz.training import curves_figure, gradient_figure, trajectory_figure, weig
 # into one (Streamlit 1.67), so a short interval means "as often as server and browser keep up".
 TICK_SECONDS = 0.1             # progress, outcome and loss curves while training
 QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
-DETAIL_SECONDS = 1.0           # the gradient, trajectory and weight charts' refresh interval
+DETAIL_SECONDS = 1.5           # the gradient, trajectory and weight charts' refresh interval
 BUDGET_SECONDS = 0.06          # training time per tick; the rest of the tick draws the charts
 LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 CLIPS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -111,9 +111,9 @@ elif st.session_state.get("train_key") != config_key:
             icon=":material/info:")
 
 
-def start_pause():
-    session.running = not session.running
-    if not session.running:
+def set_running(running):
+    session.running = running
+    if not running:
         training.check(session)                                # paused: the answers shown are the current ones
 
 
@@ -125,11 +125,15 @@ def one_step():
     training.check(session)
 
 
+# Start and Pause (and Step while running or not) are different buttons, each with its own key. When a timer
+# tick fires at the moment of a click, Streamlit (1.67) delivers that click twice, once with the tick; a
+# second delivery then finds its button gone instead of undoing the first (a toggle restarted training).
 b = st.columns([1.2, 1.2, 1.2, 5.4], vertical_alignment="center")
-b[0].button("Pause" if session.running else "Start", type="primary", on_click=start_pause, width="stretch", key="start",
+b[0].button("Pause" if session.running else "Start", type="primary", on_click=set_running, args=(not session.running,),
+            width="stretch", key=f"start-{session.running}",
             icon=":material/pause:" if session.running else ":material/play_arrow:",
             disabled=session.done or bool(session.stopped))
-b[1].button("Step", on_click=one_step, width="stretch", icon=":material/skip_next:",
+b[1].button("Step", on_click=one_step, width="stretch", icon=":material/skip_next:", key=f"step-{session.running}",
             disabled=session.done or bool(session.stopped), help="One update, then pause")
 b[2].button("Reset", on_click=reset, width="stretch", icon=":material/restart_alt:",
             help="New random weights from the seed, with the current settings")
@@ -148,23 +152,26 @@ def live():
         training.tick(session, BUDGET_SECONDS)
     trainer = session.trainer
     total = trainer.config.steps
-    st.progress(min(1.0, trainer.step / total), text=f"{CELL_NAMES[session.shown]}: update {trainer.step} of {total}"
-                + (f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""))
-    if session.stopped:
-        st.error(session.stopped, icon=":material/warning:")
-        st.button("Restore the last good weights and go on with the learning rate ÷ 10", on_click=training.restore,
-                  args=(session,), type="primary", icon=":material/undo:")
-    for cell, outcome in session.outcomes.items():
-        when = session.learned_at.get(cell)
-        where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""
-        (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
+    # Messages come and go inside one container, so the chart below keeps its place in the fragment: a chart
+    # that moves is a new chart to the browser, which blanks it and draws it again from scratch.
+    with st.container():
+        st.progress(min(1.0, trainer.step / total), text=f"{CELL_NAMES[session.shown]}: update {trainer.step} of "
+                    f"{total}" + (f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""))
+        if session.stopped:
+            st.error(session.stopped, icon=":material/warning:")
+            st.button("Restore the last good weights and go on with the learning rate ÷ 10",
+                      on_click=training.restore, args=(session,), type="primary", icon=":material/undo:")
+        for cell, outcome in session.outcomes.items():
+            when = session.learned_at.get(cell)
+            where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""
+            (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
+        if not trainer.history:
+            st.info("No updates yet: press **Start** (or **Step** for a single update).",
+                    icon=":material/play_arrow:")
     if ticking and not session.running:
         # finished, diverged, or paused by a click that a timer tick handled: a full run redraws the buttons
         # and switches the timer off
         st.rerun(scope="app")
-
-    if not trainer.history:
-        st.info("No updates yet: press **Start** (or **Step** for a single update).", icon=":material/play_arrow:")
     st.plotly_chart(curves_figure({c: t.history for c, t in session.trainers.items()}), width="stretch",
                     key="curves", config=QUIET)
     st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
@@ -187,7 +194,7 @@ def detail_figures(trainer):
     return gradient_figure(trainer.history), trajectory, weights
 
 
-# The slower pictures redraw once a second, in a fragment of their own: redrawing every chart with each tick
+# The slower pictures redraw every 1.5 s, in a fragment of their own: redrawing every chart with each tick
 # kept the browser's renderer so busy on this 2-core machine that a click on Pause took seconds to land.
 @st.fragment(run_every=DETAIL_SECONDS if ticking else None)
 def details():
