@@ -37,7 +37,7 @@ v = page_start(
     "Live training",
     "Press **Start** and watch the network learn: the loss falls, the gradients shrink, the weights settle and "
     "the predictions turn right. Pause at any time, or take a single **Step**. Compare RNN, LSTM and GRU from "
-    "the same seed, or break training on purpose (vanilla RNN, ReLU, SGD, learning rate 50, clipping off) "
+    "the same seed, or break training on purpose (JAZZ, vanilla RNN, ReLU, SGD, learning rate 50, clipping off) "
     "and see what the app does.",
     SETTINGS, example_picker=False, weights_picker=False,
 )

@@ -6,9 +6,8 @@ not recomputed here.
 """
 
 import numpy as np
-import plotly.graph_objects as go
 
-from .colors import DIVERGING, HIDDEN, INPUT, base_layout
+from .colors import DIVERGING, HIDDEN, INPUT, figure
 from .text import esc, esc_all
 
 
@@ -42,12 +41,10 @@ def matvec_figure(weight, vector, bias, result, title, row_labels=None, col_labe
                    text=[[f"{lab} {number.format(v)}"] for lab, v in zip(cols, vector, strict=True)]),
               heat(bias[:, None], [x_b], rows, scale, DIVERGING, "b"),
               heat(result[:, None], [x_r], rows, scale, DIVERGING, "result")]
-    fig = go.Figure()
-    fig.add_traces(traces)
     heads = [(0.5 * (D - 1), "W"), (x_v, "v"), (x_b, "+ b"), (x_r, "= result")]
     notes = [dict(x=x, y=-0.9, text=f"<b>{t}</b>", showarrow=False, yanchor="bottom") for x, t in heads]
-    return base_layout(
-        fig, height=height or max(220, 80 + 26 * max(H, D)), title=esc(title), title_font=dict(color=HIDDEN),
+    return figure(
+        traces, height=height or max(220, 80 + 26 * max(H, D)), title=esc(title), title_font=dict(color=HIDDEN),
         annotations=notes, showlegend=False,
         xaxis=dict(tickvals=list(range(D)), ticktext=cols, tickfont=dict(size=11), showgrid=False, zeroline=False,
                    range=[-0.6, x_r + 0.7]),
