@@ -50,12 +50,14 @@ def curves_figure(histories, height=380):
             traces.append(dict(type="scatter", x=steps, y=accuracy, mode="lines", showlegend=False,
                                legendgroup=cell, line=dict(color=color, width=2.5), xaxis="x2", yaxis="y2",
                                hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra>" + name + "</extra>"))
-    layout = panels([1, 1], gap=0.09, titles=["loss", "accuracy"],
-                    xaxis=dict(title_text="update", rangemode="tozero"))
-    layout["yaxis"].update(type="log", title_text="loss")
-    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%")
-    fixed_frame(layout, dict(l=80, r=15, t=62, b=55))
-    return figure(traces, height=height, uirevision="curves", legend=TOP_LEGEND, **layout)
+    # axis titles rather than panel titles, and a legend only when cells are compared: every text the chart
+    # holds is measured again in each redraw
+    layout = panels([1, 1], gap=0.09, xaxis=dict(title_text="update", rangemode="tozero"))
+    layout["yaxis"].update(type="log", title_text="loss (log scale)")
+    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%", title_text="accuracy")
+    compare = len(histories) > 1
+    fixed_frame(layout, dict(l=80, r=15, t=35 if compare else 15, b=55))
+    return figure(traces, height=height, uirevision="curves", legend=TOP_LEGEND, showlegend=compare, **layout)
 
 
 def gradient_figure(rows, height=380):
