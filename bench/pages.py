@@ -149,8 +149,36 @@ def training_ticks(quick):
     return status
 
 
+def _next_clicks_in_browser(page, url, clicks=3):
+    """Milliseconds from each click on Next (the click event) to the new step's heading in the page, measured
+    by the page itself; the page settles between clicks."""
+    from browser import settle
+    page.goto(url)
+    settle(page)
+    times = []
+    for _ in range(clicks):
+        page.evaluate("""() => {
+            window.__clicked = null; window.__drawn = null;
+            const heading = () => [...document.querySelectorAll('h3')].find(h => h.innerText.startsWith('Step t ='));
+            const before = heading().innerText;
+            document.addEventListener('click', () => { window.__clicked = performance.now(); },
+                                      {capture: true, once: true});
+            const watch = new MutationObserver(() => {
+                const now = heading();
+                if (now && now.innerText !== before) { window.__drawn = performance.now(); watch.disconnect(); }
+            });
+            watch.observe(document.body, {subtree: true, childList: true, characterData: true});
+        }""")
+        page.get_by_role("button", name="Next").click()
+        page.wait_for_function("() => window.__drawn !== null", timeout=30_000)
+        times.append(page.evaluate("() => window.__drawn - window.__clicked"))
+        settle(page)
+    return times
+
+
 def browser_checks(quick):
-    """Kennedy's wall time to its outcome after Start, and how often the charts change while training."""
+    """In the browser: a Next click's time to the new step, Kennedy's wall time to its outcome after Start, and
+    how often the charts change while training."""
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         from browser import CHROMIUM, fresh_server, settle
@@ -165,6 +193,13 @@ def browser_checks(quick):
     with fresh_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for example in ("jazz", "kennedy"):
+            clicks = _next_clicks_in_browser(page, f"{url}/step-through?example={example}&weights=trained")
+            ok = statistics.median(clicks) <= NEXT_CLICK_S * 1000
+            status |= not ok
+            rows.append([f"Step through ({example}, trained): Next click → new step drawn, median (slowest)",
+                         f"{statistics.median(clicks):.0f} ms ({max(clicks):.0f})", f"≤ {NEXT_CLICK_S * 1000:.0f} ms",
+                         check(ok)])
         for _ in range(1 if quick else 3):
             page.goto(f"{url}/live-training")
             settle(page)
