@@ -26,6 +26,16 @@ def trainer(at, cell=None):
     return session.trainers[cell] if cell else session.trainer
 
 
+def train_until_stopped(at, ticks=10):
+    """Start, then let the timer tick until training stops by itself (done or diverged), at most ``ticks``."""
+    at = button(at, "Start").click().run()
+    for _ in range(ticks):
+        if not at.session_state.train.running:
+            break
+        at.run()
+    return at
+
+
 def test_defaults_wait_for_start_with_kennedy_untrained():
     at = start()
     assert trainer(at).step == 0 and not at.session_state.train.running
@@ -72,11 +82,7 @@ def test_kennedy_trains_to_its_outcome_and_says_so():
 
 def test_divergence_stops_with_an_explanation_and_the_restore_button_goes_on():
     at = start(tr_example="jazz", tr_act="relu", tr_opt="sgd", tr_lr=50.0, tr_clip=0.0, tr_steps=300)
-    at = button(at, "Start").click().run()
-    for _ in range(10):
-        if not at.session_state.train.running:
-            break
-        at.run()
+    at = train_until_stopped(at)
     t = trainer(at)
     assert t.stopped and "exploding gradients" in at.error[0].value
     assert all(np.all(np.isfinite(w)) for w in t.model.parameters().values())   # the last good weights
@@ -134,11 +140,7 @@ def model_file(model, meta):
 
 def test_a_model_file_round_trips_and_continues_training():
     at = start(tr_steps=40)
-    at = button(at, "Start").click().run()
-    for _ in range(10):
-        if not at.session_state.train.running:
-            break
-        at.run()
+    at = train_until_stopped(at)
     trained = trainer(at)
     data = at.session_state.train.data
     downloaded = next(d for d in at.get("download_button") if "model" in d.proto.label)

@@ -34,7 +34,8 @@ def _thinned(rows):
 def curves_figure(histories, height=380):
     """Loss (log scale) and accuracy against updates, one line per cell. ``histories``: {cell: rows}.
 
-    Redrawn four times a second while training, so it is built lean: dict traces, one layout update.
+    Redrawn several times a second while training, so it is built lean: dict traces, one ``figure`` call,
+    pinned margins, few texts.
     """
     traces = []
     for cell, rows in histories.items():
