@@ -53,7 +53,7 @@ finally:
 def _apptest(page, timed=False, **state):
     from streamlit.testing.v1 import AppTest
     # the home page links to the others, which needs app.py's navigation: it runs as the app's default page
-    script = ROOT / "app.py" if page == "home" else ROOT / "app_pages" / f"{page}.py"
+    script = ROOT / "app.py" if page == "home" else ROOT / "pages" / f"{page}.py"
     if timed:
         at = AppTest.from_string(TIMED.format(path=str(script)), default_timeout=120)
     else:
@@ -194,14 +194,14 @@ def browser_checks(quick):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for example in ("jazz", "kennedy"):
-            clicks = _next_clicks_in_browser(page, f"{url}/step-through?example={example}&weights=trained")
+            clicks = _next_clicks_in_browser(page, f"{url}/step_through?example={example}&weights=trained")
             ok = statistics.median(clicks) <= NEXT_CLICK_S * 1000
             status |= not ok
             rows.append([f"Step through ({example}, trained): Next click → new step drawn, median (slowest)",
                          f"{statistics.median(clicks):.0f} ms ({max(clicks):.0f})", f"≤ {NEXT_CLICK_S * 1000:.0f} ms",
                          check(ok)])
         for _ in range(1 if quick else 3):
-            page.goto(f"{url}/live-training")
+            page.goto(f"{url}/training")
             settle(page)
             button = page.get_by_role("button", name="Start")
             button.wait_for()
@@ -212,7 +212,7 @@ def browser_checks(quick):
             rows.append(["Kennedy: Start → 'learned' on screen", f"{seconds:.2f} s", f"≤ {KENNEDY_S} s",
                          check(seconds <= KENNEDY_S)])
             status |= seconds > KENNEDY_S
-        page.goto(f"{url}/live-training?tr_example=memory&tr_steps=5000")
+        page.goto(f"{url}/training?tr_example=memory&tr_steps=5000")
         settle(page)
         page.get_by_role("button", name="Start").click()
         page.get_by_text("update 1").first.wait_for(timeout=30_000)

@@ -9,8 +9,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(name, timeout=60, **state):
-    """An AppTest of ``app_pages/<name>.py`` with session state preset (not yet run)."""
-    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=timeout)
+    """An AppTest of ``pages/<name>.py`` run as a real session runs it (``app.py`` the entry script, so the
+    navigation's links resolve), with session state preset (not yet run)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if name != "home":
+        at.switch_page(f"pages/{name}.py")
     for key, value in state.items():
         at.session_state[key] = value
     return at

@@ -1,4 +1,5 @@
-"""The app in a real browser: every page opened first by its URL on a fresh server, JAZZ stepped through to
+"""The app in a real browser: every page opened first by its URL on a fresh server (navigation, settings and
+the link's query parameters as when reached through the navigation), JAZZ stepped through to
 its last step with the engine's numbers on screen, Play, and a screenshot of every page (artifacts/)."""
 
 import numpy as np
@@ -12,15 +13,22 @@ from ui.nav import PAGES
 @pytest.mark.parametrize("info", PAGES, ids=[p.url_path or "home" for p in PAGES])
 def test_each_page_opened_first_by_its_url_on_a_fresh_server(browser, info):  # noqa: F811
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/{info.url_path}")
+        page = open_page(browser, f"{url}/{info.url_path}?seed=3")
         settle(page)
+        assert "seed=3" in page.url, "the link's settings were dropped"
         assert page.title().startswith("Unrolled"), "the app's page config was skipped"
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        links = page.locator('.st-key-navigation [data-testid="stPageLink-NavLink"]')
+        links.nth(len(PAGES) - 1).wait_for()
+        nav = page.locator('[data-testid="stSidebar"] .st-key-navigation').inner_text()
         assert all(p.title in nav for p in PAGES), f"the app's navigation is missing: {nav!r}"
         assert "Recurrent networks" in nav
         heading = page.locator("h1").first.inner_text()
         assert heading.startswith(info.title.split(" (")[0]) or info.url_path == ""
         assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Page not found").count() == 0
+        looks = [links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor") for i in range(links.count())]
+        highlighted = [p.title for p, look in zip(PAGES, looks) if looks.count(look) == 1]
+        assert highlighted == [info.title], "the navigation should highlight the page shown, and only it"
         screenshot(page, info.url_path or "home")
         page.close()
 
@@ -44,7 +52,7 @@ def test_stepping_through_jazz_shows_the_engines_numbers(browser):  # noqa: F811
     rec = jazz_record()
     layer = rec.rnn.layers[0]
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/step-through")
+        page = open_page(browser, f"{url}/step_through")
         settle(page)
         for t in range(1, 4):
             page.get_by_role("button", name="Next").click()
@@ -62,7 +70,7 @@ def test_stepping_through_jazz_shows_the_engines_numbers(browser):  # noqa: F811
 
 def test_play_runs_to_the_end_and_stops(browser):  # noqa: F811
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/step-through?example=home")
+        page = open_page(browser, f"{url}/step_through?example=home")
         settle(page)
         page.get_by_role("button", name="Play").click()
         page.get_by_text("Step t = 2 of 2").wait_for(timeout=20_000)
@@ -94,7 +102,7 @@ GROWN_PAST = """(after) => {
 
 def test_live_training_grows_pauses_and_resumes(browser):  # noqa: F811
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/live-training?tr_example=memory&tr_steps=5000")
+        page = open_page(browser, f"{url}/training?tr_example=memory&tr_steps=5000")
         settle(page)
         assert curve_end(page) == 0
         page.get_by_role("button", name="Start").click()
@@ -131,7 +139,7 @@ def rnn_norms(page):
 
 def test_gradient_plot_turns_from_vanishing_to_exploding_when_the_scale_crosses_one(browser):  # noqa: F811
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/vanishing-gradients?v_scale=0.9")
+        page = open_page(browser, f"{url}/gradients?v_scale=0.9")
         page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
         settle(page)
         below = rnn_norms(page)

@@ -41,29 +41,34 @@ def test_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
 def test_figure_builders_import_no_streamlit_and_nothing_above_them():
     imports = imported_top_levels("viz")
     assert "plotly" in imports
-    bad = {m: f for m, f in imports.items() if m in ("streamlit", "ui", "app_pages")}
+    bad = {m: f for m, f in imports.items() if m in ("streamlit", "ui", "pages")}
     assert not bad, f"viz must not import Streamlit or the app: {bad}"
 
 
 def test_dependencies_point_down_only():
-    for folder, forbidden in (("ui", ("app_pages",)), ("rnn_core", ("viz", "ui", "app_pages", "streamlit", "plotly"))):
+    above_engine = ("viz", "ui", "pages", "app", "streamlit", "plotly")
+    for folder, forbidden in (("ui", ("pages", "app")), ("rnn_core", above_engine)):
         imports = imported_top_levels(folder)
         assert not {m for m in imports if m in forbidden}, f"{folder} imports {forbidden}"
 
 
 def test_no_page_renders_raw_html():
     """unsafe_allow_html runs scripts in this Streamlit version; no file of the app may use it."""
-    offenders = [p.relative_to(ROOT).as_posix() for folder in ("app_pages", "ui", "viz")
+    offenders = [p.relative_to(ROOT).as_posix() for folder in ("pages", "ui", "viz")
                  for p in (ROOT / folder).rglob("*.py") if "unsafe_allow_html" in p.read_text()]
     offenders += ["app.py"] if "unsafe_allow_html" in (ROOT / "app.py").read_text() else []
     assert not offenders
 
 
-def test_no_legacy_pages_folder_beside_the_entry_script():
-    """A folder named pages/ beside app.py switches Streamlit to its legacy router on a fresh server: a first visit
-    straight to a page's URL then shows "Page not found" or runs the page without app.py (DESIGN §8, seen on
-    1.67). The pages live in app_pages/, and every page in the navigation exists."""
+def test_the_cards_layout_one_script_per_page_in_pages():
+    """The design card's top level: app.py is the entry and home page, pages/ holds one script per page of the
+    navigation and nothing else, and there is no second page folder."""
     from ui.nav import PAGES
-    assert not (ROOT / "pages").exists()
-    assert all((ROOT / p.file).exists() and p.file.startswith("app_pages/") for p in PAGES)
+    assert not (ROOT / "app_pages").exists()
+    scripts = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")}
+    assert scripts == {p.file for p in PAGES if p.stem != "home"}
+    assert PAGES[0].file == "app.py"
     assert len({p.url_path for p in PAGES}) == len(PAGES)
+    for folder in ("rnn_core", "viz", "ui", "tests", "bench"):
+        assert (ROOT / folder).is_dir(), folder
+    assert (ROOT / "requirements.txt").is_file()

@@ -7,17 +7,16 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+import apptest
 from apptest import engine_run
 from ui import gates as ug
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages/gates.py")
 
 
 def _app(**state):
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = apptest.page("gates")
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()
@@ -143,7 +142,7 @@ def test_two_layers_show_the_upper_layer():
 
 
 def test_a_link_asking_for_more_units_or_steps_than_exist_is_clamped():
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = apptest.page("gates")
     at.query_params.update(cell="lstm", hidden="4", g_unit="30", g_step="50", g_layer="3")
     at.run()
     assert not at.exception

@@ -25,8 +25,10 @@ def test_home_explains_the_loop_and_shows_the_two_zs_of_jazz():
 
 def test_home_has_a_card_for_every_other_page():
     at = app()
-    links = {link.proto.label for link in at.get("page_link")}
-    assert links == {p.title for p in PAGES if p.url_path}
+    cards = {link.proto.label for link in at.main.get("page_link")}
+    assert cards == {p.title for p in PAGES if p.url_path}
+    navigation = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert navigation == [p.title for p in PAGES]                     # every page, in teaching order
 
 
 @pytest.mark.parametrize("info", [p for p in PAGES if p.url_path], ids=lambda p: p.url_path)

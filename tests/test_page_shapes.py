@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+import apptest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "many-to-many (not in step)")
@@ -15,7 +16,7 @@ SHAPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "many-to-m
 
 def page(shape=None, cell=None):
     """The page opened on a shape and cell (set as a link would, before the first run)."""
-    at = AppTest.from_file(str(ROOT / "app_pages/shapes.py"), default_timeout=60)
+    at = apptest.page("shapes")
     if shape is not None:
         at.session_state["s_shape"] = shape
     if cell is not None:
@@ -184,11 +185,11 @@ def test_switching_shape_and_back_keeps_the_trained_network_and_it_can_be_forgot
 
 
 def test_a_link_opens_the_shape_it_names_and_a_bad_one_falls_back_with_a_note():
-    at = AppTest.from_file(str(ROOT / "app_pages/shapes.py"), default_timeout=60)
+    at = apptest.page("shapes")
     at.query_params["s_shape"] = "one-to-many"
     at.run()
     assert not at.exception and at.segmented_control(key="s_shape").value == "one-to-many"
-    at = AppTest.from_file(str(ROOT / "app_pages/shapes.py"), default_timeout=60)
+    at = apptest.page("shapes")
     at.query_params["s_shape"] = "one-to-all"
     at.run()
     assert not at.exception and at.segmented_control(key="s_shape").value == "one-to-one"

@@ -12,6 +12,7 @@ import streamlit as st
 from rnn_core.examples import EXAMPLES
 
 from . import state
+from .shell import page_shell
 from .state import CELL_NAMES, SHARED
 
 EXAMPLE_NAMES = {"jazz": "JAZZ (letters)", "kennedy": "Kennedy (names)", "home": "HOME (letters)",
@@ -27,8 +28,9 @@ def plain(text):
 def page_start(title, intro, page_settings=(), sidebar=True, example_picker=True, weights_picker=True):
     """Title, the page's two or three sentences, the shared sidebar; returns every setting's value.
 
-    Call first on every page (the pages also run alone under AppTest, without ``app.py``).
+    Call first on every page: Streamlit runs each page file alone, without ``app.py``.
     """
+    page_shell()
     settings = tuple(SHARED) + tuple(page_settings)
     state.init(settings)
     state.keep(settings)
