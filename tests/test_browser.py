@@ -27,7 +27,7 @@ def test_each_page_opened_first_by_its_url_on_a_fresh_server(browser, info):  # 
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_text("Page not found").count() == 0
         looks = [links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor") for i in range(links.count())]
-        highlighted = [p.title for p, look in zip(PAGES, looks) if looks.count(look) == 1]
+        highlighted = [p.title for p, look in zip(PAGES, looks, strict=True) if looks.count(look) == 1]
         assert highlighted == [info.title], "the navigation should highlight the page shown, and only it"
         screenshot(page, info.url_path or "home")
         page.close()
