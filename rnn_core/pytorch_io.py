@@ -42,6 +42,8 @@ MAX_HEADER_BYTES = 2**20    # a few recurrent layers need a few KB of header; sa
 NOTES_FORMAT = "unrolled-model"
 _DTYPES = {"F64": np.float64, "F32": np.float32}
 _NOT_FLOAT = {"F16": "float16", "BF16": "bfloat16", "F8_E4M3": "float8", "F8_E5M2": "float8"}
+_NOT_A_MODEL = ("This file is not an Unrolled model file (.npz) nor a PyTorch state dict (.safetensors, or an "
+                ".npz of arrays)")
 _PICKLE = ("This file is a PyTorch pickle (torch.save): Unrolled never unpickles, because a pickle can run "
            "any code. Save the weights with safetensors.torch.save_file(model.state_dict(), 'model.safetensors')")
 
@@ -137,8 +139,7 @@ def _read_safetensors(source):
         try:
             header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ModelFileError("This file is not a model file: expected a PyTorch state dict as .safetensors, "
-                                 "an .npz of arrays, or an Unrolled .npz") from None
+            raise ModelFileError(_NOT_A_MODEL + " (its header is not JSON text)") from None
         entries, claimed, notes = _check_header(header)
         if claimed > mf.MAX_UNPACKED_BYTES:
             raise ModelFileError(f"The file claims {_size(claimed)} of tensors; the limit is "
@@ -197,6 +198,8 @@ def read_state_dict(source):
     if head[8:9] != b"{" and head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         raise ModelFileError(_PICKLE)
     if head[:2] != b"PK":
+        if head[8:9] != b"{":
+            raise ModelFileError(_NOT_A_MODEL + (" (it is empty)" if not head else ""))
         return _read_safetensors(source)
     data = mf._read_input(source)
     try:

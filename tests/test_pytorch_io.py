@@ -370,9 +370,9 @@ def test_a_duplicated_name_and_trailing_bytes_are_refused():
 
 
 @pytest.mark.parametrize("data,message", [
-    (b"", "the header length needs 8 bytes, the file holds 0"),
-    (b"<script>alert(1)</script>", "header claims"),
-    ((20).to_bytes(8, "little") + b"\xff" * 20, "not a model file: expected a PyTorch state dict as .safetensors"),
+    (b"", "not an Unrolled model file .* nor a PyTorch state dict .*it is empty"),
+    (b"<script>alert(1)</script>", "not an Unrolled model file .* nor a PyTorch state dict"),
+    ((20).to_bytes(8, "little") + b"{" + b"\xff" * 19, "its header is not JSON text"),
     (b"PK\x03\x04 broken", "zip archive is damaged"),
 ])
 def test_junk_is_refused_with_a_message(data, message):
