@@ -329,4 +329,4 @@ def load_any_model(source, filename=None, nonlinearity=None, head_activation=Non
         if filename and str(filename).lower().endswith((".pt", ".pth", ".ckpt", ".bin")) and _PICKLE not in str(e):
             raise ModelFileError(f"{e}. {_PICKLE}") from None
         raise
-    return mf.LoadedModel(model=model, vocab=vocab, meta=meta, config=model.config)
+    return mf.LoadedModel(model=model, vocab=vocab, meta=meta, config=model.config, origin="pytorch")
