@@ -188,7 +188,7 @@ def readme_module(torch):
 
         def forward(self, x):                       # x (T, B, D), time-major like rnn_core
             out, state = self.rnn(x)
-            return self.head(out), state            # logits (T, B, O)
+            return self.head(out), state            # logits (T, B, O); softmax or sigmoid as the head says
 
     return Model
 

@@ -403,3 +403,13 @@ def test_pytorch_stays_out_of_the_dependencies():
         lines = [line.split("#")[0].strip().lower() for line in (ROOT / name).read_text().splitlines()]
         assert not [line for line in lines if line.startswith("torch")], name
     assert "safetensors" in (ROOT / "requirements.txt").read_text()
+
+
+def test_the_readmes_pytorch_module_is_the_one_the_parity_benchmark_checks():
+    """The README's module cannot run here (no PyTorch); bench/parity.py runs the same lines against ours."""
+    import re
+    block = re.search(r"```py\n(from safetensors.torch.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    bench = {line.strip() for line in (ROOT / "bench" / "parity.py").read_text().splitlines()}
+    class_lines = block[block.index("class Model"):].splitlines()
+    assert len(class_lines) >= 10
+    assert [line for line in class_lines if line.strip() and line.strip() not in bench] == []
