@@ -193,6 +193,8 @@ def read_state_dict(source):
     source : path, bytes or binary file object of a ``.safetensors`` file or an ``.npz`` of plain arrays.
     Raises ModelFileError for anything unsafe, damaged or not a state dict of numbers.
     """
+    if hasattr(source, "read") and not (hasattr(source, "seekable") and source.seekable()):
+        source = mf._read_input(source)                 # a stream: its bytes, up to the model file limit
     head = _peek(source, 9)
     # a safetensors header is JSON right after its 8-byte length; 0x80 then 2-5 opens a pickle (legacy torch.save)
     if head[8:9] != b"{" and head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):

@@ -413,3 +413,27 @@ def test_the_readmes_pytorch_module_is_the_one_the_parity_benchmark_checks():
     class_lines = block[block.index("class Model"):].splitlines()
     assert len(class_lines) >= 10
     assert [line for line in class_lines if line.strip() and line.strip() not in bench] == []
+
+
+def test_load_any_model_says_where_a_file_came_from_and_reads_streams(tmp_path):
+    model = Recurrent("lstm", 2, 3, seed=2)
+    save_model(tmp_path / "m.npz", model)
+    save_pytorch(model, tmp_path / "m.safetensors")
+    assert load_any_model(tmp_path / "m.npz").origin == "unrolled"
+    assert load_any_model(tmp_path / "m.safetensors").origin == "pytorch"
+
+    class Stream(io.RawIOBase):                                 # a pipe: readable, not seekable
+        def __init__(self, data):
+            self.data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            chunk = self.data.read(len(b))
+            b[:len(chunk)] = chunk
+            return len(chunk)
+
+    with io.BufferedReader(Stream((tmp_path / "m.safetensors").read_bytes())) as f:
+        assert not f.seekable()
+        np.testing.assert_array_equal(load_pytorch(f).state_dict()["weight_hh_l0"], model.state_dict()["weight_hh_l0"])
