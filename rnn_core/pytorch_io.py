@@ -76,10 +76,12 @@ def _read_exact(f, n, what):
 
 
 def _no_duplicates(pairs):
-    keys = [k for k, _ in pairs]
-    dup = next((k for k in keys if keys.count(k) > 1), None)
-    if dup is not None:
-        raise ModelFileError(f"The safetensors header lists {dup!r} twice")
+    """A JSON object as a dict, refusing a repeated name (which would hide a tensor behind another)."""
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ModelFileError(f"The safetensors header lists {key[:60]!r} twice")
+        seen.add(key)
     return dict(pairs)
 
 
