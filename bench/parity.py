@@ -13,13 +13,25 @@ shorter than T), both sides run from a random initial state (h0, and c0 for LSTM
 (``pack_padded_sequence(..., enforce_sorted=False)``, ``pad_packed_sequence(..., total_length=T)``), ours
 ``lengths``. Compared: output, h_n, c_n, every parameter gradient, ∂L/∂x and ∂L/∂(h0, c0).
 
+Then the files (``rnn_core.save_pytorch`` / ``load_pytorch``), for every cell and 1 to 3 layers, with an
+``nn.Linear`` head:
+
+* torch → file → ours: ``safetensors.torch.save_file(module.state_dict(), path)`` of the README's module
+  (attributes ``rnn`` and ``head``), and of a bare ``nn.RNN/LSTM/GRU``, read by ``load_pytorch``;
+* ours → file → torch: ``save_pytorch(model, path)`` then ``module.load_state_dict(load_file(path), strict=True)``;
+
+compared: the head's logits and the final state h_n on a batch with uneven lengths.
+
 PyTorch is needed only here, and only when it is installed: this is how compatibility is shown without
 making it a test dependency.
 """
 
+import os
+import tempfile
+
 import numpy as np
 
-from rnn_core import Recurrent
+from rnn_core import Recurrent, SequenceModel, load_pytorch, save_pytorch
 
 from .common import check, load_torch, markdown_table
 
@@ -158,5 +170,102 @@ def run(quick=False):
     if all_failures:
         print("\nFailures:\n" + "\n".join(f"- {f}" for f in all_failures))
         return 1
-    print(f"\nAll {len(rows)} cases match.")
+    print(f"\nAll {len(rows)} cases match.\n")
+    return _files(torch)
+
+
+# ---------------------------------------------------------------------------------------------- files
+def readme_module(torch):
+    """The module the README shows: a recurrent layer named ``rnn`` and an ``nn.Linear`` named ``head``."""
+    nn = torch.nn
+
+    class Model(nn.Module):
+        def __init__(self, kind, input_size, hidden_size, output_size, num_layers=1, **rnn_options):
+            super().__init__()
+            self.rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](input_size, hidden_size, num_layers,
+                                                                             **rnn_options)
+            self.head = nn.Linear(hidden_size, output_size)
+
+        def forward(self, x):                       # x (T, B, D), time-major like rnn_core
+            out, state = self.rnn(x)
+            return self.head(out), state            # logits (T, B, O); softmax or sigmoid as the head says
+
+    return Model
+
+
+def _torch_run(torch, module, x, lengths, with_head):
+    """Logits (or the top layer's outputs) and h_n of a torch module on packed sequences."""
+    xt = torch.nn.utils.rnn.pack_padded_sequence(torch.from_numpy(x), torch.tensor(lengths), enforce_sorted=False)
+    with torch.no_grad():
+        rnn = module.rnn if with_head else module
+        out, state = rnn(xt)
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
+        h_n = state[0] if isinstance(state, tuple) else state
+        if with_head:
+            out = module.head(out)
+            out = out * torch.from_numpy((np.arange(x.shape[0])[:, None] < np.array(lengths))[..., None])
+    return out.numpy(), h_n.numpy()
+
+
+def _ours_run(model, x, lengths):
+    if isinstance(model, SequenceModel):
+        rec = model.forward(x, np.array(lengths))
+        logits = rec.head.logits * rec.rnn.mask[..., None]          # PyTorch pads with zeros past each length
+        return logits, rec.rnn.h_n
+    rec = model.forward(x, lengths=np.array(lengths))
+    return rec.output, rec.h_n
+
+
+def _files(torch):
+    """Both directions through safetensors files; 1 if anything differs by more than TOL."""
+    from safetensors.torch import load_file, save_file
+    Model = readme_module(torch)
+    rows, failures, seed = [], [], 100
+    O, lengths = 3, [7, 3, 5, 1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.safetensors")
+        for kind, nonlinearity in CASES:
+            options = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+            for layers in LAYERS:
+                for with_head in (True, False):
+                    seed += 1
+                    x = np.random.default_rng(seed).standard_normal((T, B, D))
+                    name = f"{kind.upper()} ({nonlinearity})" if kind == "rnn" else kind.upper()
+                    what = "+ nn.Linear" if with_head else "bare"
+                    # torch → file → ours
+                    torch.manual_seed(seed)
+                    mod = (Model(kind, D, H, O, layers, **options) if with_head else
+                           _torch_module(torch, kind, nonlinearity, layers)).double()
+                    save_file(mod.state_dict(), path)
+                    ours = load_pytorch(path, nonlinearity=nonlinearity, head_activation="identity")
+                    d1 = [float(np.max(np.abs(a - b))) for a, b in zip(_ours_run(ours, x, lengths),
+                                                                     _torch_run(torch, mod, x, lengths, with_head),
+                                                                     strict=True)]
+                    # ours → file → torch (strict)
+                    model = (SequenceModel(kind, D, H, O, layers, nonlinearity, head="identity", seed=seed)
+                             if with_head else Recurrent(kind, D, H, layers, nonlinearity, seed=seed))
+                    save_pytorch(model, path)
+                    mod = (Model(kind, D, H, O, layers, **options) if with_head else
+                           _torch_module(torch, kind, nonlinearity, layers)).double()
+                    try:
+                        mod.load_state_dict(load_file(path), strict=True)
+                    except RuntimeError as e:
+                        failures.append(f"{name} {layers} layer(s) {what}: strict load failed: {e}")
+                        continue
+                    d2 = [float(np.max(np.abs(a - b))) for a, b in zip(_ours_run(model, x, lengths),
+                                                                     _torch_run(torch, mod, x, lengths, with_head),
+                                                                     strict=True)]
+                    ok = max(d1 + d2) <= TOL
+                    if not ok:
+                        failures.append(f"{name} {layers} layer(s) {what}: differs by {max(d1 + d2):.3e}")
+                    rows.append([name, layers, what, f"{d1[0]:.1e}", f"{d1[1]:.1e}", f"{d2[0]:.1e}", f"{d2[1]:.1e}",
+                                 f"{check(ok)} {'pass' if ok else 'FAIL'}"])
+    print(f"Files: safetensors written by PyTorch read by load_pytorch, and written by save_pytorch loaded into "
+          f"PyTorch with strict=True; lengths {lengths}, O={O}.\n")
+    print(markdown_table(["cell", "layers", "module", "torch → ours max Δ out", "Δ h_n", "ours → torch max Δ out",
+                          "Δ h_n", "result"], rows, "lrlrrrrl"))
+    if failures:
+        print("\nFailures:\n" + "\n".join(f"- {f}" for f in failures))
+        return 1
+    print(f"\nAll {len(rows)} file cases match.")
     return 0

@@ -95,7 +95,8 @@ def reset():
 
 session = st.session_state.get("train")
 fresh = session is None or all(t.step == 0 for t in session.trainers.values()) and not session.running
-if fresh and st.session_state.get("train_key") != config_key or session is None:
+# an uploaded model stays until Reset, even before its first update (a PyTorch file arrives with none)
+if fresh and st.session_state.get("train_key") not in (config_key, "upload") or session is None:
     try:
         fresh_session()
     except InputError as err:
@@ -230,12 +231,18 @@ if any(t.history for t in session.trainers.values()):
 c[1].download_button("Download the model (.npz)", training.model_bytes(session, session.shown),
                      file_name=f"{v['tr_example']}_{session.shown}.npz", mime="application/octet-stream",
                      on_click="ignore", icon=":material/download:", key="dl-model")
-upload = c[2].file_uploader("Continue a model file", type=["npz"], key="tr_upload",
-                            help="A model downloaded from this page; it is checked before anything is replaced.")
+c[1].download_button("Download for PyTorch (.safetensors)",
+                     training.model_bytes(session, session.shown, "safetensors"),
+                     file_name=f"{v['tr_example']}_{session.shown}.safetensors", mime="application/octet-stream",
+                     on_click="ignore", icon=":material/download:", key="dl-model-safetensors",
+                     help="A state dict for a PyTorch module with attributes rnn and head (see the README)")
+upload = c[2].file_uploader("Continue a model file", type=["npz", "safetensors"], key="tr_upload",
+                            help="A model downloaded from this page, or a PyTorch state dict (.safetensors) whose "
+                                 "sizes fit the data chosen above; it is checked before anything is replaced.")
 if upload is not None and st.session_state.get("tr_upload_seen") != upload.file_id:
     st.session_state.tr_upload_seen = upload.file_id
     try:
-        st.session_state.train = training.session_from_upload(upload.getvalue())
+        st.session_state.train = training.session_from_upload(upload.getvalue(), upload.name, v["tr_example"])
         st.session_state.train_key = "upload"
         st.rerun()
     except (ModelFileError, InputError) as err:

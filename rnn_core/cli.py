@@ -1,4 +1,4 @@
-"""Command line: ``python -m rnn_core examples | train | trace``.
+"""Command line: ``python -m rnn_core examples | train | trace | evaluate | convert``.
 
 Every failure a person can cause (a bad option, an unknown example, text the model cannot read,
 a broken model file) ends in one line on stderr and a non-zero exit, never a traceback.
@@ -9,13 +9,21 @@ import csv
 import io
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
-from .data import END, START, InputError, PairData
-from .examples import EXAMPLES, get_example, own_example
-from .model_file import ModelFileError, load_model, save_model
+from .activations import ACTIVATIONS
+from .csv_inputs import MAX_CSV_BYTES, read_inputs_csv
+from .data import END, START, InputError, PairData, one_hot
+from .examples import EXAMPLES, encode_letters, encode_numbers, get_example, own_example
+from .head import ACTIVATIONS as HEADS
+from .model import SequenceModel
+from .model_file import ModelFileError, save_model
 from .optim import OPTIMIZERS
+from .pytorch_io import load_any_model, save_pytorch
+from .recurrent import Recurrent
 from .trainer import Trainer
 
 OWN = {"text": "your own text: a character model (--text)",
@@ -48,11 +56,44 @@ def _parser():
     t.add_argument("--column", help="for series: the column's name or 0-based number")
     t.add_argument("--out", required=True, help="where to save the model (.npz)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-    r = sub.add_parser("trace", help="run a saved model and print every step")
-    r.add_argument("--model", required=True, help="a model file saved by train")
-    r.add_argument("--input", help="text to run instead of the example's own input")
-    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _add_trace(sub)
+    _add_evaluate(sub)
+    _add_convert(sub)
     return p
+
+
+def _add_pytorch_options(parser):
+    parser.add_argument("--nonlinearity", choices=list(ACTIVATIONS),
+                        help="for a PyTorch file: the vanilla RNN's nonlinearity, which its weights cannot say "
+                             "(default: the file's own note, else tanh)")
+    parser.add_argument("--head", choices=list(HEADS),
+                        help="for a PyTorch file with an nn.Linear head: its activation (default: the file's own "
+                             "note, else softmax)")
+
+
+def _add_trace(sub):
+    r = sub.add_parser("trace", help="run a saved model and print every step")
+    r.add_argument("--model", required=True, help="a model file: saved by train (.npz), or a PyTorch state dict "
+                   "(.safetensors, or an .npz of arrays)")
+    r.add_argument("--input", help="text to run instead of the example's own input; every token is fed")
+    r.add_argument("--csv", help="inputs as a CSV file: one row per time step, one column per input, several "
+                   "sequences by a 'sequence' column")
+    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _add_pytorch_options(r)
+
+
+def _add_evaluate(sub):
+    e = sub.add_parser("evaluate", help="the example's own measure of 'learned' on its own check data; "
+                       "exit status 0 learned, 1 not learned")
+    e.add_argument("--model", required=True, help="a model file saved by train (or its .safetensors)")
+    e.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _add_convert(sub):
+    c = sub.add_parser("convert", help="a model file from .npz to .safetensors (PyTorch's) or back")
+    c.add_argument("source", metavar="IN", help="an Unrolled .npz, a .safetensors file or an .npz of arrays")
+    c.add_argument("target", metavar="OUT", help="ends in .safetensors or .npz")
+    _add_pytorch_options(c)
 
 
 def main(argv=None, out=None, err=None):
@@ -64,6 +105,10 @@ def main(argv=None, out=None, err=None):
             return _examples(out)
         if args.command == "train":
             return _train(args, out, err)
+        if args.command == "evaluate":
+            return _evaluate(args, out)
+        if args.command == "convert":
+            return _convert(args, out)
         return _trace(args, out)
     except (InputError, ModelFileError, ValueError, OSError) as e:
         print(f"rnn_core: error: {_one_line(e)}", file=err)
@@ -140,16 +185,31 @@ def _train(args, out, err):
 
 
 # ---------------------------------------------------------------------- trace
-def _trace(args, out):
-    loaded = load_model(args.model)
+def _loaded(path, args):
+    """Any model file, ours or PyTorch's (--nonlinearity and --head say what PyTorch's weights cannot)."""
+    return load_any_model(path, nonlinearity=getattr(args, "nonlinearity", None),
+                          head_activation=getattr(args, "head", None))
+
+
+def _example_of(loaded):
     meta = loaded.meta or {}
     key = meta.get("example")
     if key in OWN:
-        example = own_example(key, **meta.get("own", {}))
-    elif key in EXAMPLES:
-        example = EXAMPLES[key]
-    else:
-        raise InputError("this model file does not say which example it was trained on")
+        return own_example(key, **meta.get("own", {}))
+    if key in EXAMPLES:
+        return EXAMPLES[key]
+    raise InputError("this model file does not say which example it was trained on"
+                     + ("" if meta else " (a PyTorch file names no example: trace it with --csv)"))
+
+
+def _trace(args, out):
+    loaded = _loaded(args.model, args)
+    if args.csv is not None:
+        if args.input is not None:
+            raise InputError("give --input or --csv, not both")
+        return _trace_csv(args, loaded, out)
+    example = _example_of(loaded)
+    meta = loaded.meta or {}
     if args.input is None:
         data = example.data()
     elif example.encode is None:
@@ -157,15 +217,20 @@ def _trace(args, out):
     else:
         vocab = ({"source": meta["source_vocab"], "target": meta["target_vocab"]}
                  if "target_vocab" in meta else loaded.vocab)
-        data = example.encode(args.input, vocab)
+        data = typed_input(example, args.input, vocab)
     steps, attention = trace_steps(loaded.model, data)
-    if args.format == "json":
-        doc = {"example": example.key, "model": loaded.model.config, "steps": steps}
+    _write_steps(args.format, out, {"example": example.key, "model": loaded.model.config}, steps, attention)
+    return 0
+
+
+def _write_steps(fmt, out, doc, steps, attention=None):
+    if fmt == "json":
+        doc = {**doc, "steps": steps}
         if attention is not None:
             doc["attention"] = attention
         json.dump(doc, out, ensure_ascii=False, indent=1)
         print(file=out)
-    elif args.format == "csv":
+    elif fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(["sequence", "step", "input", "predicted", "output"])
         for s in steps:
@@ -173,6 +238,100 @@ def _trace(args, out):
                              " ".join(f"{v:.6g}" for v in s["output"])])
     else:
         out.write(_table(steps, attention))
+
+
+def typed_input(example, text, vocab):
+    """A person's input for ``example``'s model with every token fed, the last one included.
+
+    Training's encoders for a letter model without an end marker (namaskar) and for numbers keep the last
+    token as the last target; a trace asks what comes after it, so it is fed as one more step.
+    """
+    data = example.encode(text, vocab)
+    if not (example.encode is encode_numbers or (example.encode is encode_letters and END not in vocab)):
+        return data                                   # every token is an input already
+    last = data.y[-1:]                                # the last typed token: (1, 1) a class or (1, 1, 1) a value
+    if data.head == "softmax":
+        x_last, token = one_hot(last, data.x.shape[2]), data.output_labels[int(last[0, 0])]
+    else:
+        x_last, token = last.astype(data.x.dtype), f"{float(last[0, 0, 0]):.3g}"
+    # no target after the last token: the trace reads inputs only
+    return replace(data, x=np.concatenate([data.x, x_last]), y=None, lengths=data.lengths + 1,
+                   tokens=[data.tokens[0] + [token]])
+
+
+def _trace_csv(args, loaded, out):
+    model = loaded.model
+    if not isinstance(model, (Recurrent, SequenceModel)):
+        raise InputError(f"--csv feeds a recurrent model (with or without a head); this file holds a "
+                         f"{type(model).__name__}: trace it with --input")
+    D = model.input_size if isinstance(model, Recurrent) else model.rnn.input_size
+    with open(args.csv, encoding="utf-8", errors="replace") as f:
+        inputs = read_inputs_csv(f.read(MAX_CSV_BYTES + 1), D)
+    if isinstance(model, SequenceModel):
+        y, head = model.forward(inputs.x, inputs.lengths).y, model.head.activation
+    else:
+        y, head = model.forward(inputs.x, lengths=inputs.lengths).output, None     # h_t of the top layer
+    labels = loaded.vocab if loaded.vocab and len(loaded.vocab) == y.shape[2] else None
+    steps = []
+    for b, n in enumerate(inputs.lengths):
+        for t in range(n):
+            v = y[t, b]
+            if head == "softmax":
+                predicted = labels[int(v.argmax())] if labels else f"class {int(v.argmax())}"
+            elif head == "sigmoid":
+                predicted = " ".join("1" if p > 0.5 else "0" for p in v)
+            else:
+                predicted = " ".join(f"{p:.4g}" for p in v) if head == "identity" else ""
+            steps.append({"sequence": inputs.labels[b], "step": t, "input": inputs.tokens[b][t],
+                          "output": v.tolist(), "predicted": predicted})
+    _write_steps(args.format, out, {"model": model.config, "columns": inputs.columns,
+                                    "output": "head" if head else "hidden state h_t of the top layer"}, steps)
+    return 0
+
+
+# ---------------------------------------------------------------------- evaluate, convert
+#: what each example's Outcome.score measures
+MEASURES = {
+    **dict.fromkeys(("jazz", "home", "namaskar", "text"), "share of next letters right"),
+    **dict.fromkeys(("kennedy", "names"), "share of words labelled right"),
+    "xor": "share of the four cases right", "generate": "1 if every word is written right, else 0",
+    "sentiment": "accuracy on 200 held-out reviews", "casa": "token accuracy of the greedy translation",
+    "attention": "token accuracy on 200 held-out sentence pairs, greedy decoding",
+    "memory": "recall on 512 new sequences", "sine": "mean squared error on a new stretch (lower is better)",
+    "series": "mean squared error, standardised (lower is better)",
+}
+
+
+def _evaluate(args, out):
+    loaded = _loaded(args.model, args)
+    example = _example_of(loaded)
+    outcome = example.learned(loaded.model, example.data())
+    score = float(outcome.score)
+    measure = MEASURES.get(example.key, "score")
+    if args.format == "json":
+        json.dump({"example": example.key, "title": example.title, "measure": measure,
+                   "score": score if np.isfinite(score) else None, "learned": bool(outcome.ok),
+                   "details": list(outcome.details)}, out, ensure_ascii=False, indent=1)
+        print(file=out)
+    else:
+        print(f"{example.title}: {measure} {score:.4g}", file=out)
+        print(f"outcome: {outcome}", file=out)                   # the line train prints
+    return 0 if outcome.ok else 1
+
+
+def _convert(args, out):
+    source, target = Path(args.source), Path(args.target)
+    kind = target.suffix.lower()
+    if kind not in (".npz", ".safetensors"):
+        raise InputError(f"OUT must end in .npz or .safetensors, not {target.name!r}")
+    if target.exists() and target.resolve() == source.resolve():
+        raise InputError("IN and OUT are the same file")
+    loaded = _loaded(source, args)
+    if kind == ".safetensors":
+        save_pytorch(loaded.model, target, vocab=loaded.vocab, meta=loaded.meta)
+    else:
+        save_model(target, loaded.model, vocab=loaded.vocab, meta=loaded.meta)
+    print(f"{source.name} → {target.name}: {loaded.model!r}", file=out)
     return 0
 
 
@@ -213,11 +372,12 @@ def _table(steps, attention):
     buf = io.StringIO()
     width = max([len(s["input"]) for s in steps] + [5])
     pw = max([len(s["predicted"]) for s in steps] + [9])
-    print(f"{'seq':>3} {'step':>4}  {'input':<{width}}  {'predicted':<{pw}}  output", file=buf)
+    sw = max([len(str(s["sequence"])) for s in steps] + [3])
+    print(f"{'seq':>{sw}} {'step':>4}  {'input':<{width}}  {'predicted':<{pw}}  output", file=buf)
     for s in steps:
         values = s["output"]
         shown = " ".join(f"{v:.3f}" for v in values[:8]) + (" …" if len(values) > 8 else "")
-        print(f"{s['sequence']:>3} {s['step']:>4}  {s['input']:<{width}}  {s['predicted']:<{pw}}  {shown}", file=buf)
+        print(f"{s['sequence']:>{sw}} {s['step']:>4}  {s['input']:<{width}}  {s['predicted']:<{pw}}  {shown}", file=buf)
     if attention is not None:
         print("\nattention (rows: output words, columns: input words)", file=buf)
         src = attention["source"]

@@ -83,12 +83,16 @@ class LoadedModel:
         As given to :func:`save_model`.
     config : dict
         The architecture exactly as the file states it.
+    origin : {"unrolled", "pytorch"}
+        An Unrolled model file (.npz), or a PyTorch state dict (.safetensors, or an .npz of arrays) read by
+        :func:`rnn_core.load_any_model`.
     """
 
     model: Any
     vocab: list | None
     meta: dict | None
     config: dict
+    origin: str = "unrolled"
 
     def __repr__(self):
         vocab = "None" if self.vocab is None else f"{len(self.vocab)} tokens {reprlib.repr(self.vocab)}"

@@ -142,3 +142,161 @@ def test_module_entry_point_runs_in_a_fresh_process():
     assert proc.returncode == 2 and proc.stderr.startswith("rnn_core: error:") and "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "rnn_core", "examples"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("jazz")
+
+
+# ---------------------------------------------------------------------- every typed token is fed
+@pytest.fixture(scope="module")
+def namaskar_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "namaskar.npz"
+    code, out, _ = run("train", "namaskar", "--out", str(path))
+    assert code == 0 and "outcome: learned" in out, out
+    return path
+
+
+def test_trace_feeds_every_typed_letter_and_predicts_after_the_last(namaskar_file):
+    code, out, _ = run("trace", "--model", str(namaskar_file), "--input", "namaska", "--format", "json")
+    steps = json.loads(out)["steps"]
+    assert code == 0 and [s["input"] for s in steps] == list("namaska")
+    assert "".join(s["predicted"] for s in steps) == "amaskar"            # the eighth letter, r, after the seventh
+    model = load_model(namaskar_file).model
+    y = model.forward(EXAMPLES["namaskar"].data().x).y[:, 0]              # the same seven letters, fed by hand
+    np.testing.assert_array_equal(np.array([s["output"] for s in steps]), y)
+    _, table, _ = run("trace", "--model", str(namaskar_file), "--input", "namaska")
+    assert [line.split()[2:4] for line in table.splitlines()[1:]][-1] == ["a", "r"] and len(table.splitlines()) == 8
+    _, rows, _ = run("trace", "--model", str(namaskar_file), "--input", "nam", "--format", "csv")
+    assert [r.split(",")[2] for r in rows.strip().splitlines()[1:]] == ["n", "a", "m"]
+
+
+def test_trace_feeds_every_typed_number(tmp_path):
+    path = tmp_path / "sine.npz"
+    assert run("train", "sine", "--steps", "5", "--out", str(path))[0] == 0
+    code, out, _ = run("trace", "--model", str(path), "--input", "0.1, 0.5, 0.9", "--format", "json")
+    steps = json.loads(out)["steps"]
+    assert code == 0 and [s["input"] for s in steps] == ["0.1", "0.5", "0.9"]
+    y = load_model(path).model.forward(np.array([0.1, 0.5, 0.9])[:, None, None]).y[:, 0]
+    np.testing.assert_array_equal(np.array([s["output"] for s in steps]), y)
+
+
+# ---------------------------------------------------------------------- evaluate
+def test_evaluate_prints_the_outcome_line_train_printed(tmp_path):
+    path = tmp_path / "casa.npz"
+    _, trained, _ = run("train", "casa", "--out", str(path))
+    code, out, _ = run("evaluate", "--model", str(path))
+    outcome = next(line for line in trained.splitlines() if line.startswith("outcome:"))
+    assert code == 0 and out.splitlines()[1] == outcome and "token accuracy" in out.splitlines()[0]
+    code, out, _ = run("evaluate", "--model", str(path), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["learned"] is True and doc["score"] == 1.0 and doc["example"] == "casa"
+
+
+def test_evaluate_says_when_a_model_has_not_learned(tmp_path):
+    path = tmp_path / "memory.npz"
+    assert run("train", "memory", "--steps", "10", "--out", str(path))[0] == 0    # far too short to remember
+    code, out, _ = run("evaluate", "--model", str(path), "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["learned"] is False and doc["measure"] == "recall on 512 new sequences"
+    assert isinstance(doc["score"], float) and doc["score"] < 0.6 and "after 20 distractors" in doc["details"][0]
+
+
+def test_every_example_says_what_its_score_measures():
+    from rnn_core.cli import MEASURES, OWN
+    assert set(MEASURES) == set(EXAMPLES) | set(OWN)
+
+
+# ---------------------------------------------------------------------- PyTorch files: trace --csv, convert
+def pytorch_gru_file(path):
+    """A GRU (3 inputs, 4 hidden) with an nn.Linear head called fc, written as PyTorch names its weights."""
+    from safetensors.numpy import save_file
+
+    from rnn_core import SequenceModel
+    model = SequenceModel("gru", 3, 4, 2, num_layers=2, seed=11)
+    state = {("fc." + k[5:] if k.startswith("head.") else "gru." + k[4:]): v for k, v in model.state_dict().items()}
+    save_file(state, path)
+    return model
+
+
+def test_trace_a_pytorch_file_on_a_csv_of_inputs(tmp_path):
+    model = pytorch_gru_file(tmp_path / "gru.safetensors")
+    (tmp_path / "in.csv").write_text("sequence,a,b,c\nlong,1,0,0.5\nshort,0,1,0\nlong,0,0,1\nlong,0.25,1,0\n")
+    code, out, _ = run("trace", "--model", str(tmp_path / "gru.safetensors"), "--csv", str(tmp_path / "in.csv"),
+                       "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["columns"] == ["a", "b", "c"] and doc["model"]["rnn"]["kind"] == "gru"
+    assert [(s["sequence"], s["step"], s["input"]) for s in doc["steps"]] == [
+        ("long", 0, "1 0 0.5"), ("long", 1, "0 0 1"), ("long", 2, "0.25 1 0"), ("short", 0, "0 1 0")]
+    x = np.zeros((3, 2, 3))
+    x[:, 0] = [[1, 0, 0.5], [0, 0, 1], [0.25, 1, 0]]
+    x[0, 1] = [0, 1, 0]
+    y = model.forward(x, np.array([3, 1])).y
+    np.testing.assert_array_equal(np.array([s["output"] for s in doc["steps"]]), [y[0, 0], y[1, 0], y[2, 0], y[0, 1]])
+    assert doc["steps"][0]["predicted"] == f"class {int(y[0, 0].argmax())}"
+    code, out, _ = run("trace", "--model", str(tmp_path / "gru.safetensors"), "--csv", str(tmp_path / "in.csv"),
+                       "--head", "sigmoid")
+    assert code == 0 and out.splitlines()[0].split()[:4] == ["seq", "step", "input", "predicted"]
+
+
+def test_a_bare_recurrent_module_traces_its_hidden_state(tmp_path):
+    from safetensors.numpy import save_file
+
+    from rnn_core import Recurrent
+    lstm = Recurrent("lstm", 2, 3, seed=1)
+    save_file(lstm.state_dict(), tmp_path / "lstm.safetensors")
+    (tmp_path / "in.csv").write_text("0.5,-1\n1,0\n")                    # no header: one sequence, columns x0, x1
+    code, out, _ = run("trace", "--model", str(tmp_path / "lstm.safetensors"), "--csv", str(tmp_path / "in.csv"),
+                       "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["columns"] == ["x0", "x1"] and doc["output"].startswith("hidden state")
+    np.testing.assert_array_equal([s["output"] for s in doc["steps"]],
+                                  lstm.forward(np.array([[[0.5, -1]], [[1, 0]]])).output[:, 0])
+
+
+@pytest.mark.parametrize("text,message", [
+    ("a,b\n1,2\n", "the CSV has 2 input column(s) (a, b); the model takes 3 input(s) per step"),
+    ("a,b,c\n1,2,x\n", "row 2, column 'c' of the CSV is 'x', not a finite number"),
+    ("a,b,c\n1,2,nan\n", "not a finite number"),
+    ("a,b,c\n1,2\n", "row 2 of the CSV has 2 cells; the header has 3"),
+    ("sequence\nq\n", "no input column besides 'sequence'"),
+    ("a,b,c\n", "a header but no rows"),
+])
+def test_a_csv_that_does_not_fit_gets_one_line(tmp_path, text, message):
+    pytorch_gru_file(tmp_path / "gru.safetensors")
+    (tmp_path / "in.csv").write_text(text)
+    code, out, err = run("trace", "--model", str(tmp_path / "gru.safetensors"), "--csv", str(tmp_path / "in.csv"))
+    assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1
+
+
+def test_a_pytorch_file_without_an_example_asks_for_a_csv(tmp_path):
+    pytorch_gru_file(tmp_path / "gru.safetensors")
+    code, _, err = run("trace", "--model", str(tmp_path / "gru.safetensors"))
+    assert code == 2 and "names no example: trace it with --csv" in err
+
+
+def test_convert_npz_to_safetensors_and_back_gives_the_same_file(jazz_file, tmp_path):
+    st, back = tmp_path / "jazz.safetensors", tmp_path / "back.npz"
+    assert run("convert", str(jazz_file), str(st))[0] == 0
+    assert run("convert", str(st), str(back))[0] == 0
+    assert back.read_bytes() == jazz_file.read_bytes()                   # vocabulary and notes included
+    _, a, _ = run("trace", "--model", str(st), "--format", "json")
+    _, b, _ = run("trace", "--model", str(jazz_file), "--format", "json")
+    assert a == b
+
+
+def test_convert_keeps_what_a_pytorch_file_cannot_say(tmp_path):
+    model = pytorch_gru_file(tmp_path / "gru.safetensors")
+    code, out, _ = run("convert", str(tmp_path / "gru.safetensors"), str(tmp_path / "gru.npz"), "--head", "identity")
+    loaded = load_model(tmp_path / "gru.npz")
+    assert code == 0 and "gru.safetensors → gru.npz" in out and loaded.model.head.activation == "identity"
+    np.testing.assert_array_equal(loaded.model.state_dict()["rnn.weight_hh_l1"], model.state_dict()["rnn.weight_hh_l1"])
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["convert", "a.npz", "b.pt"], "OUT must end in .npz or .safetensors, not 'b.pt'"),
+    (["convert", "/no/such.npz", "b.safetensors"], "No such file"),
+    (["evaluate", "--model", "/no/such.npz"], "No such file"),
+    (["evaluate", "--model", "x.npz", "--format", "yaml"], "invalid choice"),
+    (["trace", "--model", "x.npz", "--input", "a", "--csv", "b.csv"], None),
+])
+def test_mistakes_with_the_new_commands_give_one_line(argv, message, tmp_path):
+    code, out, err = run(*argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message is None or message in err

@@ -1,4 +1,4 @@
-"""The engine imports NumPy and the standard library only."""
+"""The engine imports NumPy and the standard library only (and safetensors in its PyTorch-file module)."""
 
 import ast
 import sys
@@ -23,11 +23,51 @@ def imported_top_levels(folder):
     return found
 
 
+#: the one engine module that may import a package beyond NumPy, and that package
+SAFETENSORS_MODULE = "rnn_core/pytorch_io.py"
+
+
+def imports_by_file(folder):
+    """{file: set of top-level modules it imports absolutely} for every .py under ``folder``."""
+    by_file = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module.split(".")[0])
+        by_file[path.relative_to(ROOT).as_posix()] = names
+    return by_file
+
+
+def engine_import_offenders(folder="rnn_core"):
+    """{file: forbidden modules}: anything but NumPy and the standard library, except safetensors in the one
+    module that reads and writes PyTorch files."""
+    offenders = {}
+    for file, names in imports_by_file(folder).items():
+        allowed = {"numpy", "safetensors"} if file == SAFETENSORS_MODULE else {"numpy"}
+        bad = {m for m in names if m not in allowed and m not in sys.stdlib_module_names}
+        if bad:
+            offenders[file] = sorted(bad)
+    return offenders
+
+
 def test_engine_imports_only_numpy_and_the_standard_library():
     imports = imported_top_levels("rnn_core")
     assert "numpy" in imports
-    bad = {m: f for m, f in imports.items() if m != "numpy" and m not in sys.stdlib_module_names}
-    assert not bad, f"rnn_core must import only numpy and the standard library: {bad}"
+    assert imports_by_file("rnn_core")[SAFETENSORS_MODULE] >= {"safetensors"}
+    assert not engine_import_offenders(), ("rnn_core must import only numpy and the standard library "
+                                           f"(and safetensors in {SAFETENSORS_MODULE}): {engine_import_offenders()}")
+
+
+def test_safetensors_anywhere_else_in_the_engine_fails(tmp_path, monkeypatch):
+    (tmp_path / "rnn_core").mkdir()
+    (tmp_path / "rnn_core" / "pytorch_io.py").write_text("import numpy\nimport safetensors.numpy\n")
+    (tmp_path / "rnn_core" / "model.py").write_text("import numpy\nfrom safetensors.numpy import load\n")
+    (tmp_path / "rnn_core" / "head.py").write_text("import numpy\nimport torch\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert engine_import_offenders() == {"rnn_core/head.py": ["torch"], "rnn_core/model.py": ["safetensors"]}
 
 
 def test_checker_sees_a_forbidden_import(tmp_path, monkeypatch):

@@ -15,8 +15,9 @@ import numpy as np
 from rnn_core.data import InputError
 from rnn_core.examples import EXAMPLES, own_example
 from rnn_core.model import SequenceModel
-from rnn_core.model_file import ModelFileError, load_model, save_model
+from rnn_core.model_file import ModelFileError, save_model
 from rnn_core.optim import OPTIMIZERS
+from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
 #: examples that train live on this page (the encoder-decoder ones have their own page)
@@ -132,15 +133,20 @@ def restore(session, lr_factor=0.1):
             trainer.resume(lr=trainer.config.lr * lr_factor)
 
 
-def model_bytes(session, cell):
-    """The trained model as an ``.npz`` model file (``rnn_core.save_model``) with what is needed to continue."""
+def model_bytes(session, cell, kind="npz"):
+    """The trained model as an ``.npz`` model file (``rnn_core.save_model``), or with ``kind="safetensors"`` as a
+    PyTorch state dict (``rnn_core.save_pytorch``), with what is needed to continue."""
     trainer = session.trainers[cell]
     buf = io.BytesIO()
     meta = {"example": session.key, "updates": trainer.step, "config": trainer.config.to_dict()}
     if session.key == "own_text":
         meta["text"] = session.example.extras["own"]["text"]
     vocab = session.data.input_vocab
-    save_model(buf, trainer.model, vocab=[str(v) for v in vocab] if vocab else None, meta=meta)
+    vocab = [str(v) for v in vocab] if vocab else None
+    if kind == "safetensors":
+        save_pytorch(trainer.model, buf, vocab=vocab, meta=meta)
+    else:
+        save_model(buf, trainer.model, vocab=vocab, meta=meta)
     return buf.getvalue()
 
 
@@ -176,16 +182,23 @@ def _bad(value):
     raise ValueError(value)
 
 
-def session_from_upload(raw):
-    """A paused session continuing an uploaded model file; ModelFileError or InputError say what is wrong."""
-    loaded = load_model(raw)
+def session_from_upload(raw, filename=None, chosen=None):
+    """A paused session continuing an uploaded model file (ours, or a PyTorch state dict); ModelFileError or
+    InputError say what is wrong. A PyTorch file names no example: it continues ``chosen``, the page's."""
+    loaded = load_any_model(raw, filename)
     model, meta = loaded.model, loaded.meta or {}
     if not isinstance(model, SequenceModel):
-        raise ModelFileError(f"this page trains sequence models; the file holds a {type(model).__name__}")
+        what = "a recurrent layer without a head" if type(model).__name__ == "Recurrent" else type(model).__name__
+        raise ModelFileError(f"this page trains a recurrent layer with an output head (nn.Linear); the file holds "
+                             f"{what}")
     key = meta.get("example")
+    if key is None and loaded.origin == "pytorch" and chosen in EXAMPLES:   # the example sets head and target
+        data = EXAMPLES[chosen].data()
+        model = load_any_model(raw, filename, head_activation=data.head).model
+        model.target, key = data.target, chosen
     if key not in TRAIN_EXAMPLES or key == "own_series":
-        raise ModelFileError("the file does not say which example it was trained on (meta 'example'); "
-                             "upload a file saved by this page")
+        raise ModelFileError("the file does not say which example it was trained on (meta 'example'); upload a "
+                             "file saved by this page, or for a PyTorch file choose its example under Data first")
     example = make_example(key, text=str(meta.get("text", "")))
     data = example.data()
     if model.rnn.input_size != data.x.shape[2] or model.head.output_size != len(data.output_labels):
