@@ -1,5 +1,6 @@
 """Live training: watch a network learn, update by update, with play/pause/step and a way back from divergence."""
 
+import math
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,9 @@ with st.container(border=True):
         if upload is not None:
             csv_text = upload.getvalue().decode("utf-8", errors="replace")
 
-config_key = (v["tr_example"], v["tr_text"], csv_text, v["cell"], v["hidden"], v["layers"], v["seed"], v["tr_opt"],
-              v["tr_lr"], v["tr_clip"], v["tr_trunc"], v["tr_steps"], v["tr_act"], v["tr_compare"])
+KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_opt", "tr_lr", "tr_clip", "tr_trunc",
+              "tr_steps", "tr_act", "tr_compare")
+config_key = tuple(v[n] for n in KEY_FIELDS) + (csv_text,)
 
 
 def fresh_session():
@@ -115,6 +117,18 @@ def set_running(running):
     session.running = running
     if not running:
         training.check(session)                                # paused: the answers shown are the current ones
+
+
+def restore():
+    """The last good weights back and the learning rate ÷ 10, in the trainers and in the widget (a callback runs
+    before the widget is drawn, so it may set the widget's value)."""
+    lr = min(LRS, key=lambda x: abs(math.log(x / (session.trainer.config.lr / 10))))
+    st.session_state.tr_lr = lr
+    training.restore(session, lr)
+    key = st.session_state.get("train_key")
+    if isinstance(key, tuple):                                 # the lower rate is now this training's own setting
+        at = KEY_FIELDS.index("tr_lr")
+        st.session_state.train_key = key[:at] + (lr,) + key[at + 1:]
 
 
 def one_step():
@@ -159,8 +173,11 @@ def live():
                     f"{total}" + (f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""))
         if session.stopped:
             st.error(session.stopped, icon=":material/warning:")
-            st.button("Restore the last good weights and go on with the learning rate ÷ 10",
-                      on_click=training.restore, args=(session,), type="primary", icon=":material/undo:")
+            if st.button("Restore the last good weights and go on with the learning rate ÷ 10",
+                         on_click=restore, type="primary", icon=":material/undo:"):
+                st.rerun(scope="app")                          # Start, Step and the rate widget are outside
+        elif session.note:
+            st.info(f"Restored: {plain(session.note)}", icon=":material/undo:")
         for cell, outcome in session.outcomes.items():
             when = session.learned_at.get(cell)
             where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""

@@ -42,6 +42,7 @@ class Session:
     learned_at : dict cell -> (updates, seconds) when each first did what the example asks
     outcomes : dict cell -> Outcome  the latest check
     checked_at, check_cost : float   when the last check ran and how long it took (seconds)
+    note : str                      what the last restore did, said on the page
     """
 
     key: str
@@ -56,6 +57,7 @@ class Session:
     outcomes: dict = field(default_factory=dict)
     checked_at: float = 0.0
     check_cost: float = 0.0
+    note: str = ""
 
     @property
     def trainer(self):
@@ -124,12 +126,25 @@ def check(session):
     session.check_cost = session.checked_at - t0
 
 
-def restore(session, lr_factor=0.1):
-    """After a divergence: the last good weights back in every stopped trainer, a smaller learning rate, go on."""
-    for trainer in session.trainers.values():
+def restore(session, lr):
+    """After a divergence: every stopped trainer back to its weights from before the blow-up began
+    (``Trainer.restore``), every trainer on to learning rate ``lr``; ``session.note`` says what happened."""
+    notes = []
+    for cell, trainer in session.trainers.items():
+        old = trainer.config.lr
         if trainer.stopped:
-            trainer.model.load_state_dict(trainer.last_good)
-            trainer.resume(lr=trainer.config.lr * lr_factor)
+            dropped = trainer.restore(lr=lr)
+            name = f"{cell.upper()}: " if len(session.trainers) > 1 else ""
+            notes.append(f"{name}back to the weights after update {trainer.step} (loss {trainer.last_good_loss:.4g}); "
+                         f"the {dropped} update{'s' * (dropped != 1)} after it led to the blow-up and were undone")
+        else:
+            trainer.resume(lr=lr)
+        learned = session.learned_at.get(cell)
+        if learned and learned[0] > trainer.step:                 # what was learned during the undone updates
+            del session.learned_at[cell]
+    session.note = "; ".join(notes) + f". Learning rate {old:g} → {lr:g}."
+    session.running = False
+    check(session)
 
 
 def model_bytes(session, cell):
