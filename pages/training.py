@@ -34,6 +34,10 @@ SETTINGS = (
     Setting("tr_show", "rnn", training.CELLS),
 )
 
+# An uploaded model's settings, put into the widgets before any is drawn (a drawn widget's value is fixed)
+for name, value in st.session_state.pop("tr_pending", {}).items():
+    st.session_state[name] = value
+
 v = page_start(
     "Live training",
     "Press **Start** and watch the network learn: the loss falls, the gradients shrink, the weights settle and "
@@ -95,6 +99,8 @@ def reset():
     st.session_state.pop("train", None)
 
 
+if st.session_state.get("train_key") == "upload":
+    st.session_state.train_key = config_key                   # the widgets now describe the uploaded model
 session = st.session_state.get("train")
 fresh = session is None or all(t.step == 0 for t in session.trainers.values()) and not session.running
 if fresh and st.session_state.get("train_key") != config_key or session is None:
@@ -105,10 +111,7 @@ if fresh and st.session_state.get("train_key") != config_key or session is None:
         page_end(SETTINGS)
         st.stop()
 session = st.session_state.train
-if st.session_state.get("train_key") == "upload":
-    st.info(f"Continuing an uploaded model ({CELL_NAMES[session.shown]}, {session.trainer.step} updates so far); "
-            "press **Reset** to start afresh from the settings above.", icon=":material/upload:")
-elif st.session_state.get("train_key") != config_key:
+if st.session_state.get("train_key") != config_key:
     st.info("The settings changed since this training began; press **Reset** to start again with them.",
             icon=":material/info:")
 
@@ -169,20 +172,32 @@ def live():
     # Messages come and go inside one container, so the chart below keeps its place in the fragment: a chart
     # that moves is a new chart to the browser, which blanks it and draws it again from scratch.
     with st.container():
-        st.progress(min(1.0, trainer.step / total), text=f"{CELL_NAMES[session.shown]}: update {trainer.step} of "
-                    f"{total}" + (f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""))
+        base = session.uploaded_at or 0                       # updates the uploaded file had had before
+        loss = f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""
+        progress = (f"update {trainer.step} of {total}" if session.uploaded_at is None else
+                    f"{trainer.step - base} of {total - base} more updates after the {base} in the uploaded file")
+        st.progress(min(1.0, (trainer.step - base) / max(1, total - base)),
+                    text=f"{CELL_NAMES[session.shown]}: {progress}{loss}")
         if session.stopped:
             st.error(session.stopped, icon=":material/warning:")
             if st.button("Restore the last good weights and go on with the learning rate ÷ 10",
                          on_click=restore, type="primary", icon=":material/undo:"):
                 st.rerun(scope="app")                          # Start, Step and the rate widget are outside
         elif session.note:
-            st.info(f"Restored: {plain(session.note)}", icon=":material/undo:")
+            st.info(plain(session.note), icon=":material/info:")
         for cell, outcome in session.outcomes.items():
             when = session.learned_at.get(cell)
-            where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""
+            where = "" if not when else f" after {when[0]} updates, {when[1]:.2f} s of training" \
+                if session.uploaded_at is None or when[0] > base else f" (already when uploaded, after {when[0]} " \
+                "updates)"
             (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
-        if not trainer.history:
+        if session.uploaded_at is not None:
+            st.info(f"Continuing an uploaded model: a {CELL_NAMES[session.shown]} with {trainer.config.hidden} units "
+                    f"in {trainer.config.layers} layer(s), {base} updates so far; the settings above are the file's. "
+                    "The file holds the weights, not the loss curve, so the curves start at the upload"
+                    + (": press **Start** to go on." if not trainer.history else ".")
+                    + " **Reset** starts afresh from the settings.", icon=":material/upload:")
+        elif not trainer.history:
             st.info("No updates yet: press **Start** (or **Step** for a single update).",
                     icon=":material/play_arrow:")
     if ticking and not session.running:
@@ -253,6 +268,8 @@ if upload is not None and st.session_state.get("tr_upload_seen") != upload.file_
     st.session_state.tr_upload_seen = upload.file_id
     try:
         st.session_state.train = training.session_from_upload(upload.getvalue())
+        st.session_state.tr_pending, notes = training.widget_values(st.session_state.train, LRS, CLIPS)
+        st.session_state.train.note = "".join(f"From the file: {n}. " for n in notes)
         st.session_state.train_key = "upload"
         st.rerun()
     except (ModelFileError, InputError) as err:

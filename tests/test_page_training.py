@@ -188,3 +188,40 @@ def test_bad_uploads_give_a_message_and_keep_the_training():
         assert not at.exception, name
         assert at.error and words in at.error[0].value, (name, at.error[0].value if at.error else None)
         assert trainer(at).step == 1                          # the training in progress is untouched
+
+
+def progress_text(at):
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+def test_after_an_upload_every_setting_and_label_describes_the_uploaded_model():
+    at = start(tr_example="jazz", cell="gru", hidden=6, layers=2, seed=7, tr_steps=40, tr_opt="rmsprop", tr_lr=0.02)
+    at = train_until_stopped(at)
+    assert trainer(at).done
+    from ui.training import model_bytes
+    raw = model_bytes(at.session_state.train, "gru")          # the bytes the download button offers
+    fresh = start()                                           # a new visitor: Kennedy, vanilla RNN, 8 units
+    assert fresh.session_state.cell == "rnn"
+    fresh.file_uploader(key="tr_upload").upload("jazz_gru.npz", raw)
+    fresh.run()
+    assert not fresh.exception and not fresh.error
+    # the sidebar and the page's own settings are the file's
+    assert fresh.segmented_control(key="cell").value == "gru"
+    assert fresh.slider(key="hidden").value == 6 and fresh.slider(key="layers").value == 2
+    assert fresh.number_input(key="seed").value == 7
+    assert fresh.selectbox(key="tr_example").value == "jazz"
+    assert fresh.selectbox(key="tr_opt").value == "rmsprop" and fresh.select_slider(key="tr_lr").value == 0.02
+    shown = texts(fresh)
+    assert "settings changed" not in shown
+    assert "GRU with 6 units in 2 layer(s), 40 updates so far" in shown
+    assert "after 0 updates" not in shown
+    assert "already when uploaded, after 40 updates" in shown              # JAZZ learned in those 40
+    assert "the curves start at the upload" in shown                       # the empty chart is explained
+    assert "0 of 40 more updates after the 40 in the uploaded file" in progress_text(fresh)
+    assert "update 40 of 80" not in progress_text(fresh)
+    fresh = button(fresh, "Step").click().run()
+    assert trainer(fresh).step == 41 and trainer(fresh).config.cell == "gru"
+    assert "1 of 40 more updates" in progress_text(fresh)
+    assert "settings changed" not in texts(fresh)
+    fresh.slider(key="hidden").set_value(8).run()                          # a change now is a change
+    assert "settings changed" in texts(fresh)

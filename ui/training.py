@@ -43,6 +43,7 @@ class Session:
     outcomes : dict cell -> Outcome  the latest check
     checked_at, check_cost : float   when the last check ran and how long it took (seconds)
     note : str                      what the last restore did, said on the page
+    uploaded_at : int or None       for a model continued from a file: the updates it had had before
     """
 
     key: str
@@ -58,6 +59,7 @@ class Session:
     checked_at: float = 0.0
     check_cost: float = 0.0
     note: str = ""
+    uploaded_at: int | None = None
 
     @property
     def trainer(self):
@@ -142,7 +144,7 @@ def restore(session, lr):
         learned = session.learned_at.get(cell)
         if learned and learned[0] > trainer.step:                 # what was learned during the undone updates
             del session.learned_at[cell]
-    session.note = "; ".join(notes) + f". Learning rate {old:g} → {lr:g}."
+    session.note = "Restored: " + "; ".join(notes) + f". Learning rate {old:g} → {lr:g}."
     session.running = False
     check(session)
 
@@ -206,6 +208,9 @@ def session_from_upload(raw):
     if model.rnn.input_size != data.x.shape[2] or model.head.output_size != len(data.output_labels):
         raise ModelFileError(f"the model takes {model.rnn.input_size} inputs and gives {model.head.output_size} "
                              f"outputs; the example {key!r} has {data.x.shape[2]} and {len(data.output_labels)}")
+    if not (1 <= model.rnn.hidden_size <= 32 and 1 <= model.rnn.num_layers <= 3):
+        raise ModelFileError(f"the model has {model.rnn.hidden_size} hidden units in {model.rnn.num_layers} "
+                             "layer(s); this page trains 1 to 32 units in 1 to 3 layers")
     saved = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     config = example.defaults.replace(**checked_config(saved)).replace(
         cell=model.rnn.kind, hidden=model.rnn.hidden_size, layers=model.rnn.num_layers,
@@ -214,5 +219,30 @@ def session_from_upload(raw):
     session.trainer.step = int(meta.get("updates", 0)) if str(meta.get("updates", "0")).isdigit() else 0
     config = config.replace(steps=max(config.steps, session.trainer.step + config.steps))
     session.trainer.config = config
+    session.uploaded_at = session.trainer.step
+    session.learned_at.clear()                            # new_session checked it as if at update 0
     check(session)
     return session
+
+
+def widget_values(session, lrs, clips):
+    """The page's settings that describe ``session``'s model, as ``{widget key: value}``, and notes on any
+    value the widgets cannot show (a learning rate or clip between the slider's stops: the nearest stop is
+    used, in the trainer too, so that the page and the training agree)."""
+    trainer = session.trainer
+    cfg = trainer.config
+    lr = min(lrs, key=lambda x: abs(math.log(x / cfg.lr)))
+    clip = 0.0 if cfg.clip is None else min(clips[1:], key=lambda x: abs(math.log(x / cfg.clip)))
+    notes = []
+    if not math.isclose(lr, cfg.lr):
+        notes.append(f"the file's learning rate {cfg.lr:g} is not on the slider; training goes on with {lr:g}")
+    if cfg.clip is not None and not math.isclose(clip, cfg.clip):
+        notes.append(f"the file's clipping at {cfg.clip:g} is not on the slider; training goes on with {clip:g}")
+    trainer.resume(lr=lr, clip=clip or None)
+    values = {"tr_example": session.key, "cell": cfg.cell, "hidden": cfg.hidden, "layers": cfg.layers,
+              "seed": min(cfg.seed, 9999), "tr_opt": cfg.optimizer, "tr_lr": lr, "tr_clip": clip,
+              "tr_trunc": min(cfg.truncate or 0, 50), "tr_act": cfg.nonlinearity, "tr_compare": False,
+              "tr_steps": min(max(1, cfg.steps - (session.uploaded_at or 0)), 5000)}
+    if session.key == "own_text":
+        values["tr_text"] = session.example.extras["own"]["text"]
+    return values, notes
