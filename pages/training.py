@@ -246,7 +246,8 @@ def details():
                    "directions: training spreads apart the states that must lead to different answers.")
     st.plotly_chart(weights, width="stretch", key="weights", config=QUIET)
     st.caption("The weight matrices (blue positive, red negative; gates stacked in PyTorch's order). Watch "
-               "structure appear as the loss falls.")
+               "structure appear as the loss falls. When a few weights dwarf the rest (on the way to a blow-up), "
+               "colours saturate at 5× the median size; hover a cell for its value.")
 
 
 
