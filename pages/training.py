@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnn_core.data import InputError
+from rnn_core.data import MAX_TEXT, InputError
 from rnn_core.model_file import ModelFileError
 from rnn_core.project import principal_components
 from ui import training
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import download_csv, input_error, page_end, page_start, plain, text_box
 from ui.state import CELL_NAMES, Setting
 from viz.training import curves_figure, gradient_figure, trajectory_figure, weights_figure
 
@@ -73,7 +73,7 @@ with st.container(border=True):
     c[3].toggle("Compare RNN, LSTM, GRU", key="tr_compare", help="Three networks from the same seed, side by side")
     csv_text = None
     if v["tr_example"] == "own_text":
-        st.text_input("Your text (the network learns to predict each next character)", key="tr_text", max_chars=400)
+        text_box("Your text (the network learns to predict each next character)", "tr_text", MAX_TEXT)
     elif v["tr_example"] == "own_series":
         upload = st.file_uploader("A CSV file; the last numeric column is the series", type=["csv", "txt"],
                                   key="tr_csv")
@@ -104,6 +104,11 @@ if st.session_state.get("train_key") == "upload":
 session = st.session_state.get("train")
 fresh = session is None or all(t.step == 0 for t in session.trainers.values()) and not session.running
 if fresh and st.session_state.get("train_key") != config_key or session is None:
+    if v["tr_example"] == "own_series" and csv_text is None:   # nothing uploaded yet is not an error
+        st.info("Upload a CSV file above: the network learns to predict the next value of its last column of "
+                "numbers.", icon=":material/upload_file:")
+        page_end(SETTINGS)
+        st.stop()
     try:
         fresh_session()
     except InputError as err:

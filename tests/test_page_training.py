@@ -128,7 +128,25 @@ def test_own_text_trains_and_bad_own_data_gets_a_message():
     at = start(tr_example="own_text", tr_text="   ")
     assert at.error and "empty" in at.error[0].value
     at = start(tr_example="own_series")
-    assert at.error and "CSV" in at.error[0].value
+    assert not at.error and "Upload a CSV file" in texts(at)        # nothing uploaded yet is not an error
+
+
+def test_a_paste_longer_than_the_box_takes_is_refused_with_a_message_and_the_text_kept():
+    at = start(tr_example="own_text", tr_text="abcabc")
+    at.text_input(key="tr_text").input("x" * 5000).run()
+    assert not at.exception
+    assert any("5,000 characters" in w.value and "at most 400" in w.value for w in at.warning)
+    assert at.text_input(key="tr_text").value == "abcabc" and at.session_state.train.data.x.shape[0] == 6
+    at.text_input(key="tr_text").input("abcd").run()
+    assert not at.warning and at.session_state.train.data.x.shape[0] == 4
+
+
+def test_a_binary_file_as_csv_gets_a_plain_message():
+    at = start(tr_example="own_series")
+    at.file_uploader(key="tr_csv").upload("photo.csv", b"\x89PNG\r\n\x1a\n\0\0" + bytes(range(256)), "text/csv")
+    at.run()
+    assert not at.exception
+    assert at.error and "not plain text" in at.error[0].value and "NUL" not in at.error[0].value
 
 
 def test_a_series_from_a_csv_upload_trains():

@@ -153,3 +153,13 @@ def test_markup_typed_as_a_word_is_drawn_as_text():
     assert "<b>&lt;</b>" in traces["x_t (input)"]["text"]
     assert not any("<script" in str(t) for t in traces["x_t (input)"]["text"])
     assert "Step 0: “\\<”" in texts(at)
+
+
+def test_a_pasted_word_longer_than_the_box_takes_is_refused_with_a_message():
+    at = run_page(example="own", text="hello")
+    at.text_input(key="text").input("y" * 5000).run()
+    assert not at.exception
+    assert any("5,000 characters" in w.value and "at most 40" in w.value for w in at.sidebar.warning)
+    assert at.text_input(key="text").value == "hello"
+    fig, traces = figure(at)
+    assert len(traces["x_t (input)"]["text"]) == 5                     # still the previous word, h e l l o

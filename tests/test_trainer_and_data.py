@@ -188,6 +188,22 @@ def test_series_from_csv():
             series_task(csv_text, column)
 
 
+def test_a_binary_file_as_csv_gets_a_plain_message():
+    """Decoded as the page decodes an upload (UTF-8, undecodable bytes replaced)."""
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 4
+    xlsx = b"PK\x03\x04\x14\0\x06\0" + bytes(range(128, 256)) * 8             # a spreadsheet is a zip
+    utf16 = "day,value\n1,2\n2,3\n".encode("utf-16")
+    for raw in (png, xlsx, utf16):
+        with pytest.raises(InputError) as err:
+            series_task(raw.decode("utf-8", errors="replace"))
+        assert "not plain text" in str(err.value) and "save the data as CSV" in str(err.value)
+        assert "NUL" not in str(err.value) and "line contains" not in str(err.value)   # not the csv module's words
+    with pytest.raises(InputError, match="could not be read as CSV"):
+        series_task("x\n" + "1\n" * 12 + "a" * 200_000 + "\n")                  # one field past csv's limit
+    text = "jour,température\n" + "".join(f"{i},{i % 7}\n" for i in range(20))          # real text still reads
+    assert series_task(text).output_labels == ["température"]
+
+
 def test_pair_data_refuses_unknown_words():
     data = PairData.from_pairs([(["casa", "de", "papel"], ["paper", "house"])])
     assert data.target_vocab[:2] == ["<s>", "<end>"]
