@@ -133,6 +133,7 @@ def restore():
     lr = min(LRS, key=lambda x: abs(math.log(x / (session.trainer.config.lr / 10))))
     st.session_state.tr_lr = lr
     training.restore(session, lr)
+    st.session_state.tr_redraw = True
     key = st.session_state.get("train_key")
     if isinstance(key, tuple):                                 # the lower rate is now this training's own setting
         at = KEY_FIELDS.index("tr_lr")
@@ -170,6 +171,8 @@ ticking = session.running          # whether this full run sets the fragment's t
 
 @st.fragment(run_every=TICK_SECONDS if ticking else None)
 def live():
+    if st.session_state.pop("tr_redraw", False):
+        st.rerun(scope="app")              # a restore: Start, Step and the rate widget are outside this fragment
     if session.running:
         training.tick(session, BUDGET_SECONDS)
     trainer = session.trainer
@@ -185,9 +188,8 @@ def live():
                     text=f"{CELL_NAMES[session.shown]}: {progress}{loss}")
         if session.stopped:
             st.error(session.stopped, icon=":material/warning:")
-            if st.button("Restore the last good weights and go on with the learning rate ÷ 10",
-                         on_click=restore, type="primary", icon=":material/undo:"):
-                st.rerun(scope="app")                          # Start, Step and the rate widget are outside
+            st.button("Restore the last good weights and go on with the learning rate ÷ 10", on_click=restore,
+                      type="primary", icon=":material/undo:")
         elif session.note:
             st.info(plain(session.note), icon=":material/info:")
         for cell, outcome in session.outcomes.items():

@@ -55,14 +55,15 @@ def shares_figure(shares, full, steps_labels, selected=None, height=340):
             sizes.append(float(np.sqrt(np.sum(np.asarray(full[l][name], float) ** 2))))
         whole = ", ".join(f"{s:.3g}" for s in sizes)
         titles.append(f"{title}  (‖∂L/∂W‖ = {whole})")
+    every = -(-T // 12)                                  # at most 12 labelled steps; a long word's are thinned
+    ticks = x[::every]
     layout = panels([1, 1], gap=0.1, titles=titles, title_size=14,
-                    xaxis=dict(title_text="step t", tickmode="array", tickvals=x,
-                               ticktext=[f"{t}<br>{esc(s)}" if T <= 12 else str(t) for t, s in zip(x, steps_labels,
-                                                                                                    strict=True)]))
+                    xaxis=dict(title_text="step t", tickmode="array", tickvals=ticks,
+                               ticktext=[f"{t}<br>{esc(steps_labels[t])}" if T <= 12 else str(t) for t in ticks]))
     axis = decade_axis(values)
     layout["yaxis"].update(axis, title_text="size of step t's share")
     layout["yaxis2"].update(axis)
-    fixed_frame(layout, dict(l=80, r=15, t=40, b=80))
+    fixed_frame(layout, dict(l=80, r=15, t=65 if L > 1 else 40, b=80))   # room for the legend above the titles
     legend = dict(orientation="h", yref="container", y=1.0, yanchor="top", x=1, xanchor="right")
     return figure(traces, height=height, barmode="group", bargap=0.25, legend=legend, showlegend=L > 1,
                   uirevision="shares", **layout)

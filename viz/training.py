@@ -35,16 +35,16 @@ def _thinned(rows):
     return rows[::k] + ([rows[-1]] if (len(rows) - 1) % k else [])
 
 
-def decade_axis(values):
+def decade_axis(values, most=MAX_DECADE_TICKS):
     """A log axis that labels powers of ten only (10⁻³, 10⁻², …, never the minor 2 and 5 between them), over
     whole decades around the finite positive ``values``; every k-th decade when the span is long."""
     v = np.asarray([x for x in values if x is not None], float)
     v = v[np.isfinite(v) & (v > 0)]
     if not v.size:
-        return dict(type="log", dtick=1, exponentformat="power")
+        return dict(type="log", range=[-2, 1], tick0=-2, dtick=1, exponentformat="power", showexponent="all")
     lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
     hi = max(hi, lo + 1)
-    step = max(1, math.ceil((hi - lo) / MAX_DECADE_TICKS))
+    step = max(1, math.ceil((hi - lo) / most))
     lo = hi - step * math.ceil((hi - lo) / step)        # the ticks (tick0 = lo) land on the range's ends
     return dict(type="log", range=[lo, hi], tick0=lo, dtick=step, exponentformat="power", showexponent="all",
                 minor=dict(showgrid=False, ticks=""))
@@ -102,7 +102,8 @@ def gradient_figure(rows, height=380):
     layout["yaxis"].update(autorange="reversed")
     thin = _thinned(rows)
     layout["yaxis2"].update(decade_axis(_column(thin, "grad_norm") + _column(thin, "grad_norm_clipped")))
-    layout["xaxis"].update(title_text="‖∂L/∂W‖")
+    bars = [x for tr in traces if tr["type"] == "bar" for x in tr["x"]]
+    layout["xaxis"].update(decade_axis(bars, most=4), title_text="‖∂L/∂W‖ (log scale)")
     layout["xaxis2"].update(title_text="update")
     fixed_frame(layout, dict(l=150, r=15, t=85, b=55))
     return figure(traces, height=height, barmode="group", uirevision="gradients", legend=TOP_LEGEND, **layout)
