@@ -7,7 +7,7 @@ from rnn_core.examples import EXAMPLES
 from rnn_core.project import principal_components
 from rnn_core.trainer import Trainer
 from viz.colors import CELL_COLORS, HIDDEN, MUTED
-from viz.training import MAX_POINTS, curves_figure, gradient_figure, trajectory_figure, weights_figure
+from viz.training import LABEL_SPACING, MAX_POINTS, curves_figure, gradient_figure, trajectory_figure, weights_figure
 
 
 def trained(cell="rnn", steps=30):
@@ -155,4 +155,4 @@ def test_a_long_noisy_path_labels_only_points_apart_and_keeps_every_token_in_the
     assert 5 <= len(shown) < len(tokens) and [points.text[i] for i in shown] == [tokens[i] for i in shown]
     c = proj.coords / (proj.coords.max(axis=0) - proj.coords.min(axis=0))
     gaps = [np.hypot(*(c[i] - c[j])) for i in shown for j in shown if i < j]
-    assert min(gaps) >= 0.08 * np.sqrt(2) - 1e-12                      # no two visible labels on one another
+    assert min(gaps) >= LABEL_SPACING * np.sqrt(2) - 1e-12                      # no two visible labels on one another

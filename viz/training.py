@@ -19,7 +19,7 @@ TOP_LEGEND = dict(orientation="h", yref="container", y=1.0, yanchor="top", x=0)
 MAX_POINTS = 400      # a curve drawn four times a second keeps at most this many points (every k-th, and the last)
 MAX_DECADE_TICKS = 6  # a log axis labels at most this many powers of ten
 OUTLIER = 5.0         # the weight heatmaps' colours saturate at this many times the median |w|
-LABEL_SPACING = 0.08  # on long paths, labels closer than this share of the plot's diagonal are left to the hover
+LABEL_SPACING = 0.11  # on long paths, labels closer than this share of the plot's diagonal are left to the hover
 ALL_LABELS = 12       # a path this short (a word, a sentence) keeps every label: each token is the lesson
 
 
@@ -97,8 +97,9 @@ def gradient_figure(rows, height=380):
         for label, key, color in (("global, before", "grad_norm", MUTED),
                                   ("global, after", "grad_norm_clipped", HIDDEN)):
             traces.append(dict(type="scatter", x=steps, y=_column(thin, key), mode="lines", name=label,
-                               line=dict(color=color, width=2), xaxis="x2", yaxis="y2"))
-    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, now", "global, over updates"])
+                               line=dict(color=color, width=2), xaxis="x2", yaxis="y2", showlegend=False))
+    # the lines share the bars' colours (grey before, purple after clipping): two legend entries fit one row
+    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, now", "overall, by update"])
     layout["yaxis"].update(autorange="reversed")
     thin = _thinned(rows)
     layout["yaxis2"].update(decade_axis(_column(thin, "grad_norm") + _column(thin, "grad_norm_clipped")))
