@@ -176,16 +176,11 @@ def live():
     if session.running:
         training.tick(session, BUDGET_SECONDS)
     trainer = session.trainer
-    total = trainer.config.steps
     # Messages come and go inside one container, so the chart below keeps its place in the fragment: a chart
     # that moves is a new chart to the browser, which blanks it and draws it again from scratch.
     with st.container():
-        base = session.uploaded_at or 0                       # updates the uploaded file had had before
-        loss = f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""
-        progress = (f"update {trainer.step} of {total}" if session.uploaded_at is None else
-                    f"{trainer.step - base} of {total - base} more updates after the {base} in the uploaded file")
-        st.progress(min(1.0, (trainer.step - base) / max(1, total - base)),
-                    text=f"{CELL_NAMES[session.shown]}: {progress}{loss}")
+        fraction, progress = training.progress(session)
+        st.progress(fraction, text=progress)
         if session.stopped:
             st.error(session.stopped, icon=":material/warning:")
             st.button("Restore the last good weights and go on with the learning rate ÷ 10", on_click=restore,
@@ -193,17 +188,10 @@ def live():
         elif session.note:
             st.info(plain(session.note), icon=":material/info:")
         for cell, outcome in session.outcomes.items():
-            when = session.learned_at.get(cell)
-            where = "" if not when else f" after {when[0]} updates, {when[1]:.2f} s of training" \
-                if session.uploaded_at is None or when[0] > base else f" (already when uploaded, after {when[0]} " \
-                "updates)"
-            (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
+            (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}"
+                                                    f"{plain(training.learned_when(session, cell))}")
         if session.uploaded_at is not None:
-            st.info(f"Continuing an uploaded model: a {CELL_NAMES[session.shown]} with {trainer.config.hidden} units "
-                    f"in {trainer.config.layers} layer(s), {base} updates so far; the settings above are the file's. "
-                    "The file holds the weights, not the loss curve, so the curves start at the upload"
-                    + (": press **Start** to go on." if not trainer.history else ".")
-                    + " **Reset** starts afresh from the settings.", icon=":material/upload:")
+            st.info(training.upload_note(session), icon=":material/upload:")
         elif not trainer.history:
             st.info("No updates yet: press **Start** (or **Step** for a single update).",
                     icon=":material/play_arrow:")

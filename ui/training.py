@@ -19,6 +19,8 @@ from rnn_core.model_file import ModelFileError, load_model, save_model
 from rnn_core.optim import OPTIMIZERS
 from rnn_core.trainer import Trainer
 
+from .state import CELL_NAMES
+
 #: examples that train live on this page (the encoder-decoder ones have their own page)
 TRAIN_EXAMPLES = ("kennedy", "jazz", "home", "namaskar", "xor", "generate", "sentiment", "memory", "sine",
                   "own_text", "own_series")
@@ -246,3 +248,35 @@ def widget_values(session, lrs, clips):
     if session.key == "own_text":
         values["tr_text"] = session.example.extras["own"]["text"]
     return values, notes
+
+
+def progress(session):
+    """The progress bar's fraction and text for the trainer shown; for an uploaded model it counts the updates
+    after the file's own."""
+    trainer = session.trainer
+    total, base = trainer.config.steps, session.uploaded_at or 0
+    loss = f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""
+    done = (f"update {trainer.step} of {total}" if session.uploaded_at is None else
+            f"{trainer.step - base} of {total - base} more updates after the {base} in the uploaded file")
+    return min(1.0, (trainer.step - base) / max(1, total - base)), f"{CELL_NAMES[session.shown]}: {done}{loss}"
+
+
+def learned_when(session, cell):
+    """When ``cell`` first did what the example asks: after how many updates and seconds, or already on upload."""
+    when = session.learned_at.get(cell)
+    if not when:
+        return ""
+    if session.uploaded_at is not None and when[0] <= session.uploaded_at:
+        return f" (already when uploaded, after {when[0]} updates)"
+    return f" after {when[0]} updates, {when[1]:.2f} s of training"
+
+
+def upload_note(session):
+    """What an uploaded model is and why its curves start empty (Markdown; no text from the file)."""
+    trainer = session.trainer
+    cfg = trainer.config
+    return (f"Continuing an uploaded model: a {CELL_NAMES[session.shown]} with {cfg.hidden} units in {cfg.layers} "
+            f"layer(s), {session.uploaded_at} updates so far; the settings above are the file's. The file holds the "
+            "weights, not the loss curve, so the curves start at the upload"
+            + (": press **Start** to go on." if not trainer.history else ".")
+            + " **Reset** starts afresh from the settings.")
