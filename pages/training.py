@@ -1,15 +1,16 @@
 """Live training: watch a network learn, update by update, with play/pause/step and a way back from divergence."""
 
+import math
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnn_core.data import InputError
+from rnn_core.data import MAX_TEXT, InputError
 from rnn_core.model_file import ModelFileError
 from rnn_core.project import principal_components
 from ui import training
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import download_csv, input_error, page_end, page_start, plain, text_box
 from ui.state import CELL_NAMES, Setting
 from viz.training import curves_figure, gradient_figure, trajectory_figure, weights_figure
 
@@ -32,6 +33,10 @@ SETTINGS = (
     Setting("tr_act", "tanh", ("tanh", "relu", "sigmoid")), Setting("tr_compare", False),
     Setting("tr_show", "rnn", training.CELLS),
 )
+
+# An uploaded model's settings, put into the widgets before any is drawn (a drawn widget's value is fixed)
+for name, value in st.session_state.pop("tr_pending", {}).items():
+    st.session_state[name] = value
 
 v = page_start(
     "Live training",
@@ -68,15 +73,16 @@ with st.container(border=True):
     c[3].toggle("Compare RNN, LSTM, GRU", key="tr_compare", help="Three networks from the same seed, side by side")
     csv_text = None
     if v["tr_example"] == "own_text":
-        st.text_input("Your text (the network learns to predict each next character)", key="tr_text", max_chars=400)
+        text_box("Your text (the network learns to predict each next character)", "tr_text", MAX_TEXT)
     elif v["tr_example"] == "own_series":
         upload = st.file_uploader("A CSV file; the last numeric column is the series", type=["csv", "txt"],
                                   key="tr_csv")
         if upload is not None:
             csv_text = upload.getvalue().decode("utf-8", errors="replace")
 
-config_key = (v["tr_example"], v["tr_text"], csv_text, v["cell"], v["hidden"], v["layers"], v["seed"], v["tr_opt"],
-              v["tr_lr"], v["tr_clip"], v["tr_trunc"], v["tr_steps"], v["tr_act"], v["tr_compare"])
+KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_opt", "tr_lr", "tr_clip", "tr_trunc",
+              "tr_steps", "tr_act", "tr_compare")
+config_key = tuple(v[n] for n in KEY_FIELDS) + (csv_text,)
 
 
 def fresh_session():
@@ -93,10 +99,16 @@ def reset():
     st.session_state.pop("train", None)
 
 
+if st.session_state.get("train_key") == "upload":
+    st.session_state.train_key = config_key                   # the widgets now describe the uploaded model
 session = st.session_state.get("train")
 fresh = session is None or all(t.step == 0 for t in session.trainers.values()) and not session.running
-# an uploaded model stays until Reset, even before its first update (a PyTorch file arrives with none)
-if fresh and st.session_state.get("train_key") not in (config_key, "upload") or session is None:
+if fresh and st.session_state.get("train_key") != config_key or session is None:
+    if v["tr_example"] == "own_series" and csv_text is None:   # nothing uploaded yet is not an error
+        st.info("Upload a CSV file above: the network learns to predict the next value of its last column of "
+                "numbers.", icon=":material/upload_file:")
+        page_end(SETTINGS)
+        st.stop()
     try:
         fresh_session()
     except InputError as err:
@@ -104,10 +116,7 @@ if fresh and st.session_state.get("train_key") not in (config_key, "upload") or 
         page_end(SETTINGS)
         st.stop()
 session = st.session_state.train
-if st.session_state.get("train_key") == "upload":
-    st.info(f"Continuing an uploaded model ({CELL_NAMES[session.shown]}, {session.trainer.step} updates so far); "
-            "press **Reset** to start afresh from the settings above.", icon=":material/upload:")
-elif st.session_state.get("train_key") != config_key:
+if st.session_state.get("train_key") != config_key:
     st.info("The settings changed since this training began; press **Reset** to start again with them.",
             icon=":material/info:")
 
@@ -116,6 +125,19 @@ def set_running(running):
     session.running = running
     if not running:
         training.check(session)                                # paused: the answers shown are the current ones
+
+
+def restore():
+    """The last good weights back and the learning rate ÷ 10, in the trainers and in the widget (a callback runs
+    before the widget is drawn, so it may set the widget's value)."""
+    lr = min(LRS, key=lambda x: abs(math.log(x / (session.trainer.config.lr / 10))))
+    st.session_state.tr_lr = lr
+    training.restore(session, lr)
+    st.session_state.tr_redraw = True
+    key = st.session_state.get("train_key")
+    if isinstance(key, tuple):                                 # the lower rate is now this training's own setting
+        at = KEY_FIELDS.index("tr_lr")
+        st.session_state.train_key = key[:at] + (lr,) + key[at + 1:]
 
 
 def one_step():
@@ -149,24 +171,28 @@ ticking = session.running          # whether this full run sets the fragment's t
 
 @st.fragment(run_every=TICK_SECONDS if ticking else None)
 def live():
+    if st.session_state.pop("tr_redraw", False):
+        st.rerun(scope="app")              # a restore: Start, Step and the rate widget are outside this fragment
     if session.running:
         training.tick(session, BUDGET_SECONDS)
     trainer = session.trainer
-    total = trainer.config.steps
     # Messages come and go inside one container, so the chart below keeps its place in the fragment: a chart
     # that moves is a new chart to the browser, which blanks it and draws it again from scratch.
     with st.container():
-        st.progress(min(1.0, trainer.step / total), text=f"{CELL_NAMES[session.shown]}: update {trainer.step} of "
-                    f"{total}" + (f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""))
+        fraction, progress = training.progress(session)
+        st.progress(fraction, text=progress)
         if session.stopped:
             st.error(session.stopped, icon=":material/warning:")
-            st.button("Restore the last good weights and go on with the learning rate ÷ 10",
-                      on_click=training.restore, args=(session,), type="primary", icon=":material/undo:")
+            st.button("Restore the last good weights and go on with the learning rate ÷ 10", on_click=restore,
+                      type="primary", icon=":material/undo:")
+        elif session.note:
+            st.info(plain(session.note), icon=":material/info:")
         for cell, outcome in session.outcomes.items():
-            when = session.learned_at.get(cell)
-            where = f" after {when[0]} updates, {when[1]:.2f} s of training" if when else ""
-            (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}{plain(where)}")
-        if not trainer.history:
+            (st.success if outcome.ok else st.info)(f"**{CELL_NAMES[cell]}**: {plain(outcome)}"
+                                                    f"{plain(training.learned_when(session, cell))}")
+        if session.uploaded_at is not None:
+            st.info(training.upload_note(session), icon=":material/upload:")
+        elif not trainer.history:
             st.info("No updates yet: press **Start** (or **Step** for a single update).",
                     icon=":material/play_arrow:")
     if ticking and not session.running:
@@ -215,7 +241,8 @@ def details():
                    "directions: training spreads apart the states that must lead to different answers.")
     st.plotly_chart(weights, width="stretch", key="weights", config=QUIET)
     st.caption("The weight matrices (blue positive, red negative; gates stacked in PyTorch's order). Watch "
-               "structure appear as the loss falls.")
+               "structure appear as the loss falls. When a few weights dwarf the rest (on the way to a blow-up), "
+               "colours saturate at 5× the median size; hover a cell for its value.")
 
 
 
@@ -243,6 +270,8 @@ if upload is not None and st.session_state.get("tr_upload_seen") != upload.file_
     st.session_state.tr_upload_seen = upload.file_id
     try:
         st.session_state.train = training.session_from_upload(upload.getvalue(), upload.name, v["tr_example"])
+        st.session_state.tr_pending, notes = training.widget_values(st.session_state.train, LRS, CLIPS)
+        st.session_state.train.note = "".join(f"From the file: {n}. " for n in notes)
         st.session_state.train_key = "upload"
         st.rerun()
     except (ModelFileError, InputError) as err:

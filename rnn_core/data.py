@@ -289,10 +289,15 @@ def series_task(csv_text, column=None, window=None):
         raise InputError("the CSV is empty")
     if len(csv_text) > 2_000_000:
         raise InputError("the CSV is larger than 2 MB")
+    if "\0" in csv_text or csv_text.count("\ufffd") > len(csv_text) // 100:
+        # NUL bytes or undecodable bytes: a spreadsheet, an image, or text saved as UTF-16
+        raise InputError("this file is not plain text (it looks like a spreadsheet, an image or another binary "
+                         "file): save the data as CSV, comma-separated values in UTF-8, and upload that")
     try:
         rows = list(csv.reader(io.StringIO(csv_text.strip())))
-    except csv.Error as err:
-        raise InputError(f"this is not readable CSV: {err}") from None
+    except csv.Error:
+        raise InputError("this file could not be read as CSV: it should be lines of comma-separated values, "
+                         f"with no field longer than {csv.field_size_limit():,} characters") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
 
     def number(cell):

@@ -13,6 +13,9 @@ import numpy as np
 
 from .optim import clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 
+#: a loss more than this many times the best so far (and above the first) counts as the blow-up beginning
+GOOD_FACTOR = 10.0
+
 
 @dataclass
 class TrainConfig:
@@ -60,6 +63,11 @@ class Trainer:
                                   lr, time, and grad_norm/<param> and grad_norm_clipped/<param> per parameter;
                                   ``pandas.DataFrame(trainer.history)`` is the table
     stopped : str or None         why training stopped early (divergence), in plain words
+    last_good : dict              the weights of the last update before the blow-up began: their loss was
+                                  finite and at most GOOD_FACTOR × the best loss so far (or the first loss)
+    last_good_step : int          the update those weights came from (0: the initial weights)
+    last_good_loss : float        their loss (NaN before the first update)
+    best_loss : float             the lowest loss seen so far
     """
 
     def __init__(self, model, data, config, callbacks=()):
@@ -71,7 +79,15 @@ class Trainer:
         self.elapsed = 0.0
         self.history = []
         self.stopped = None
-        self.last_good = model.state_dict()
+        self.best_loss = self.first_loss = math.inf
+        self._keep_good()
+
+    def _keep_good(self, loss=math.nan):
+        """Remember the current weights (their ``loss``, the optimiser's state) as the ones to go back to."""
+        self.last_good, self.last_good_loss = self.model.state_dict(), loss
+        self.last_good_step = self.step
+        self._good_optimizer = self.optimizer.state_dict()
+        self._good_elapsed = self.elapsed
 
     @property
     def done(self):
@@ -95,7 +111,13 @@ class Trainer:
         norm = math.sqrt(sum(v * v for v in per_param.values()))
         if not (math.isfinite(loss) and math.isfinite(norm)):
             return self._diverged(loss, norm)
-        self.last_good = self.model.state_dict()                 # these weights gave a finite loss
+        if self.step == 0:
+            self.first_loss = loss
+        # A finite loss is not enough: on the way to an overflow the loss climbs through 1e3 … 1e160 first,
+        # and weights from there blow up again at any learning rate. Good means not far above the best.
+        if loss <= max(GOOD_FACTOR * self.best_loss, self.first_loss):
+            self._keep_good(loss)
+        self.best_loss = min(self.best_loss, loss)
         if cfg.clip is not None:
             if cfg.clip_mode == "value":
                 clip_grad_value(grads, cfg.clip)
@@ -129,8 +151,22 @@ class Trainer:
             advice.append(f"lower the recurrent weight scale (now {self.config.recurrent_scale:g})")
         self.stopped = (f"Training stopped: {what}; the gradient norm before clipping was {norm:.3g}. "
                         f"The updates grew until the numbers overflowed (exploding gradients). "
-                        f"The weights are back to the last good ones. Try to {' or '.join(advice)}.")
+                        f"The weights are back to those after update {self.last_good_step} (loss "
+                        f"{self.last_good_loss:.4g}), from before the blow-up began. Try to {' or '.join(advice)}.")
         return None
+
+    def restore(self, **changes):
+        """After a divergence: go back to the last good weights, the optimiser's state and the history as they
+        were after update ``last_good_step`` (the updates after it led to the blow-up and are dropped), then
+        carry on with ``changes`` (e.g. ``lr=…``). Returns the number of updates dropped."""
+        dropped = self.step - self.last_good_step
+        self.model.load_state_dict(self.last_good)
+        self.optimizer.load_state_dict(self._good_optimizer)
+        self.step, self.elapsed = self.last_good_step, self._good_elapsed
+        del self.history[self.step:]
+        self.best_loss = min((row["loss"] for row in self.history), default=math.inf)
+        self.resume(**changes)
+        return dropped
 
     def run(self, steps=None, seconds=None):
         """Up to ``steps`` updates (default: to the end of the run) or ``seconds`` of wall time,
@@ -149,7 +185,10 @@ class Trainer:
     def resume(self, **changes):
         """Clear a stop and carry on, optionally with new settings (e.g. ``lr=0.01``, ``clip=1.0``)."""
         if changes:
-            self.config = self.config.replace(**changes)
+            old = self.config
+            self.config = old.replace(**changes)
+            if self.config.optimizer != old.optimizer:
+                self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
             self.optimizer.lr = self.config.lr
         self.stopped = None
 

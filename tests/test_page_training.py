@@ -80,18 +80,26 @@ def test_kennedy_trains_to_its_outcome_and_says_so():
     assert button(at, "Start").disabled                       # nothing left to do but Reset
 
 
-def test_divergence_stops_with_an_explanation_and_the_restore_button_goes_on():
+def test_divergence_stops_with_an_explanation_and_the_restore_button_recovers():
     at = start(tr_example="jazz", tr_act="relu", tr_opt="sgd", tr_lr=50.0, tr_clip=0.0, tr_steps=300)
     at = train_until_stopped(at)
     t = trainer(at)
     assert t.stopped and "exploding gradients" in at.error[0].value
-    assert all(np.all(np.isfinite(w)) for w in t.model.parameters().values())   # the last good weights
-    stopped_at = t.step
+    assert button(at, "Start").disabled and button(at, "Step").disabled
+    assert max(row["loss"] for row in t.history) > 1e100                  # the climb before the NaN
     at = button(at, "Restore the last good weights and go on with the learning rate ÷ 10").click().run()
     t = trainer(at)
     assert t.stopped is None and math.isclose(t.config.lr, 5.0)
-    at = button(at, "Step").click().run()
-    assert trainer(at).step == stopped_at + 1 or trainer(at).stopped      # goes on (or explains again)
+    assert at.select_slider(key="tr_lr").value == 5.0                      # the widget says the new rate
+    assert not button(at, "Start").disabled and not button(at, "Step").disabled
+    assert "Restored: back to the weights after update 0" in texts(at) and "50 → 5" in texts(at)
+    assert "settings changed" not in texts(at)                             # the new rate is this run's own
+    assert not at.error
+    at = train_until_stopped(at, ticks=40)
+    t = trainer(at)
+    assert t.stopped is None and t.done and not at.error                   # went on to the end, no NaN again
+    assert all(math.isfinite(row["loss"]) for row in t.history)
+    assert t.history[-1]["loss"] < 2                                       # not the 1e160 of the blow-up
     assert not at.exception
 
 
@@ -120,7 +128,25 @@ def test_own_text_trains_and_bad_own_data_gets_a_message():
     at = start(tr_example="own_text", tr_text="   ")
     assert at.error and "empty" in at.error[0].value
     at = start(tr_example="own_series")
-    assert at.error and "CSV" in at.error[0].value
+    assert not at.error and "Upload a CSV file" in texts(at)        # nothing uploaded yet is not an error
+
+
+def test_a_paste_longer_than_the_box_takes_is_refused_with_a_message_and_the_text_kept():
+    at = start(tr_example="own_text", tr_text="abcabc")
+    at.text_input(key="tr_text").input("x" * 5000).run()
+    assert not at.exception
+    assert any("5,000 characters" in w.value and "at most 400" in w.value for w in at.warning)
+    assert at.text_input(key="tr_text").value == "abcabc" and at.session_state.train.data.x.shape[0] == 6
+    at.text_input(key="tr_text").input("abcd").run()
+    assert not at.warning and at.session_state.train.data.x.shape[0] == 4
+
+
+def test_a_binary_file_as_csv_gets_a_plain_message():
+    at = start(tr_example="own_series")
+    at.file_uploader(key="tr_csv").upload("photo.csv", b"\x89PNG\r\n\x1a\n\0\0" + bytes(range(256)), "text/csv")
+    at.run()
+    assert not at.exception
+    assert at.error and "not plain text" in at.error[0].value and "NUL" not in at.error[0].value
 
 
 def test_a_series_from_a_csv_upload_trains():
@@ -180,3 +206,40 @@ def test_bad_uploads_give_a_message_and_keep_the_training():
         assert not at.exception, name
         assert at.error and words in at.error[0].value, (name, at.error[0].value if at.error else None)
         assert trainer(at).step == 1                          # the training in progress is untouched
+
+
+def progress_text(at):
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+def test_after_an_upload_every_setting_and_label_describes_the_uploaded_model():
+    at = start(tr_example="jazz", cell="gru", hidden=6, layers=2, seed=7, tr_steps=40, tr_opt="rmsprop", tr_lr=0.02)
+    at = train_until_stopped(at)
+    assert trainer(at).done
+    from ui.training import model_bytes
+    raw = model_bytes(at.session_state.train, "gru")          # the bytes the download button offers
+    fresh = start()                                           # a new visitor: Kennedy, vanilla RNN, 8 units
+    assert fresh.session_state.cell == "rnn"
+    fresh.file_uploader(key="tr_upload").upload("jazz_gru.npz", raw)
+    fresh.run()
+    assert not fresh.exception and not fresh.error
+    # the sidebar and the page's own settings are the file's
+    assert fresh.segmented_control(key="cell").value == "gru"
+    assert fresh.slider(key="hidden").value == 6 and fresh.slider(key="layers").value == 2
+    assert fresh.number_input(key="seed").value == 7
+    assert fresh.selectbox(key="tr_example").value == "jazz"
+    assert fresh.selectbox(key="tr_opt").value == "rmsprop" and fresh.select_slider(key="tr_lr").value == 0.02
+    shown = texts(fresh)
+    assert "settings changed" not in shown
+    assert "GRU with 6 units in 2 layer(s), 40 updates so far" in shown
+    assert "after 0 updates" not in shown
+    assert "already when uploaded, after 40 updates" in shown              # JAZZ learned in those 40
+    assert "the curves start at the upload" in shown                       # the empty chart is explained
+    assert "0 of 40 more updates after the 40 in the uploaded file" in progress_text(fresh)
+    assert "update 40 of 80" not in progress_text(fresh)
+    fresh = button(fresh, "Step").click().run()
+    assert trainer(fresh).step == 41 and trainer(fresh).config.cell == "gru"
+    assert "1 of 40 more updates" in progress_text(fresh)
+    assert "settings changed" not in texts(fresh)
+    fresh.slider(key="hidden").set_value(8).run()                          # a change now is a change
+    assert "settings changed" in texts(fresh)

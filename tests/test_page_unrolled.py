@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from apptest import array, charts, engine_run, page, texts
+from rnn_core.examples import EXAMPLES
 from ui.unrolled import step_from_selection, window
 
 
@@ -14,7 +15,8 @@ def run_page(**state):
 
 
 def figure(at):
-    (fig,) = charts(at)
+    """The unrolled (or rolled) graph: the first chart (the backward view adds the per-step shares below it)."""
+    fig = charts(at)[0]
     return fig, {trace.get("name"): trace for trace in fig["data"]}
 
 
@@ -153,3 +155,49 @@ def test_markup_typed_as_a_word_is_drawn_as_text():
     assert "<b>&lt;</b>" in traces["x_t (input)"]["text"]
     assert not any("<script" in str(t) for t in traces["x_t (input)"]["text"])
     assert "Step 0: “\\<”" in texts(at)
+
+
+def test_a_pasted_word_longer_than_the_box_takes_is_refused_with_a_message():
+    at = run_page(example="own", text="hello")
+    at.text_input(key="text").input("y" * 5000).run()
+    assert not at.exception
+    assert any("5,000 characters" in w.value and "at most 40" in w.value for w in at.sidebar.warning)
+    assert at.text_input(key="text").value == "hello"
+    fig, traces = figure(at)
+    assert len(traces["x_t (input)"]["text"]) == 5                     # still the previous word, h e l l o
+
+
+def shares_chart(at):
+    (fig,) = [f for f in charts(at) if any(tr.get("type") == "bar" for tr in f["data"])]
+    return fig, {(tr["name"], tr.get("xaxis", "x")): array(tr["customdata"]) for tr in fig["data"]}
+
+
+def test_backward_view_shows_each_steps_share_of_the_weight_gradients():
+    at = run_page(u_view="backward")
+    fig, bars = shares_chart(at)
+    ex = EXAMPLES["jazz"]
+    data = ex.data()
+    model = ex.build_model(ex.defaults.replace(cell="rnn", hidden=8, layers=1, seed=0), data)
+    rec = data.run(model)
+    grads = model.backward(rec)
+    shares = model.rnn.weight_grad_by_step(rec.rnn, 0)
+    np.testing.assert_allclose(shares["weight_hh"].sum(axis=0), grads["rnn.weight_hh_l0"], rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(bars[("layer 1", "x")], [np.linalg.norm(m) for m in shares["weight_hh"]], rtol=1e-12)
+    np.testing.assert_allclose(bars[("layer 1", "x2")], [np.linalg.norm(m) for m in shares["weight_ih"]], rtol=1e-12)
+    titles = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    assert f"‖∂L/∂W‖ = {np.linalg.norm(grads['rnn.weight_hh_l0']):.3g}" in titles
+    assert "adds* one share per step" in texts(at) and "Vanishing & exploding gradients" in texts(at)
+    forward = run_page(u_view="forward")
+    assert not [f for f in charts(forward) if any(tr.get("type") == "bar" for tr in f["data"])]
+
+
+@pytest.mark.parametrize("seed, weights", [(0, "untrained"), (1, "untrained"), (2, "untrained"), (0, "trained")])
+def test_from_the_last_loss_a_vanilla_rnns_early_steps_get_a_vanishing_share(seed, weights):
+    at = run_page(u_view="backward", u_loss="last", example="own", text="the quick brown fox jumps over the lazy",
+                  seed=seed, weights=weights)
+    _, bars = shares_chart(at)
+    hh = bars[("layer 1", "x")]
+    T = len(hh)
+    assert T == 39
+    early, late = hh[1:T // 4].mean(), hh[-T // 4:].mean()
+    assert early < 1e-2 * late, (early, late)               # orders of magnitude, not a little

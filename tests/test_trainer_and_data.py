@@ -78,6 +78,54 @@ def test_divergence_stops_explains_and_keeps_the_last_good_weights():
     assert trainer.stopped is None and trainer.step == before + 5
 
 
+def jazz_blow_up(seed):
+    """The page's explosion scenario: JAZZ, vanilla RNN, ReLU, SGD, learning rate 50, clipping off."""
+    example = EXAMPLES["jazz"]
+    config = example.defaults.replace(cell="rnn", nonlinearity="relu", optimizer="sgd", lr=50.0, clip=None,
+                                      steps=300, seed=seed)
+    data = example.data()
+    return Trainer(example.build_model(config, data), data, config), data
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_restore_goes_back_to_before_the_blow_up_and_training_goes_on(seed):
+    trainer, data = jazz_blow_up(seed)
+    trainer.run()
+    assert trainer.stopped is not None                   # NaN after a climb through 1e3 … 1e150
+    losses = [row["loss"] for row in trainer.history]
+    assert max(losses) > 1e100
+    # the weights kept are from before the climb: their loss is the untrained one's, not 1e150
+    good = data.run(trainer.model).loss
+    assert good <= 10 * min(losses) and good < 3
+    assert f"after update {trainer.last_good_step}" in trainer.stopped
+    dropped = trainer.restore(lr=5.0)
+    assert dropped == len(losses) - trainer.last_good_step and trainer.step == len(trainer.history)
+    trainer.run()
+    assert trainer.stopped is None and trainer.done
+    assert all(np.isfinite(row["loss"]) for row in trainer.history)
+    assert trainer.history[-1]["loss"] < trainer.history[0]["loss"]        # and it learns something
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_last_good_weights_are_the_last_before_the_loss_climbed(seed):
+    example = EXAMPLES["sine"]
+    config = example.defaults.replace(cell="rnn", nonlinearity="relu", steps=400, seed=seed)
+    data = example.data()
+    trainer = Trainer(example.build_model(config, data), data, config)
+    trainer.run(steps=40)                                # learns for a while with Adam
+    learned = trainer.history[-1]["loss"]
+    trainer.resume(optimizer="sgd", lr=50.0, clip=None)
+    trainer.run()
+    assert trainer.stopped is not None
+    assert trainer.last_good_step >= 40                  # not the initial weights: the last ones before the climb
+    assert trainer.last_good_loss <= 2 * learned
+    trainer.restore(optimizer="adam", lr=0.01)
+    assert trainer.step == trainer.last_good_step == len(trainer.history)
+    np.testing.assert_allclose(data.run(trainer.model).loss, trainer.last_good_loss, rtol=1e-9)
+    trainer.run(steps=20)
+    assert trainer.stopped is None and trainer.history[-1]["loss"] < 2 * learned
+
+
 def test_time_budget_and_minibatches():
     config = TrainConfig(cell="rnn", hidden=4, steps=10_000, batch_size=2)
     data = EXAMPLES["sentiment"].data()
@@ -138,6 +186,22 @@ def test_series_from_csv():
                                       ("x\n" + "1\n" * 12 + "oops\n", "x", "not a number")]:
         with pytest.raises(InputError, match=message):
             series_task(csv_text, column)
+
+
+def test_a_binary_file_as_csv_gets_a_plain_message():
+    """Decoded as the page decodes an upload (UTF-8, undecodable bytes replaced)."""
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 4
+    xlsx = b"PK\x03\x04\x14\0\x06\0" + bytes(range(128, 256)) * 8             # a spreadsheet is a zip
+    utf16 = "day,value\n1,2\n2,3\n".encode("utf-16")
+    for raw in (png, xlsx, utf16):
+        with pytest.raises(InputError) as err:
+            series_task(raw.decode("utf-8", errors="replace"))
+        assert "not plain text" in str(err.value) and "save the data as CSV" in str(err.value)
+        assert "NUL" not in str(err.value) and "line contains" not in str(err.value)   # not the csv module's words
+    with pytest.raises(InputError, match="could not be read as CSV"):
+        series_task("x\n" + "1\n" * 12 + "a" * 200_000 + "\n")                  # one field past csv's limit
+    text = "jour,température\n" + "".join(f"{i},{i % 7}\n" for i in range(20))          # real text still reads
+    assert series_task(text).output_labels == ["température"]
 
 
 def test_pair_data_refuses_unknown_words():

@@ -210,3 +210,32 @@ def test_unknown_view_is_refused():
     data, rec = _run()
     with pytest.raises(ValueError, match="forward, backward"):
         unrolled_figure(rec, data.tokens[0], data.output_labels, view="sideways")
+
+
+# ---------------------------------------------------------------------- each step's share of ∂L/∂W (BPTT's sum)
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
+    """The bars' matrices are the engine's per-step terms; their sum is what ``SequenceModel.backward`` returns
+    (accumulated step by step in its own loop), for every layer of a stack and uneven lengths (Kennedy)."""
+    from viz.bptt import shares_figure
+    ex = EXAMPLES["kennedy"]
+    data = ex.data()
+    model = ex.build_model(ex.defaults.replace(cell=cell, layers=2, seed=3), data)
+    rec = data.run(model)
+    grads = model.backward(rec)
+    shares = [model.rnn.weight_grad_by_step(rec.rnn, l) for l in range(2)]
+    for l, share in enumerate(shares):
+        for name in ("weight_hh", "weight_ih", "bias_hh", "bias_ih"):
+            np.testing.assert_allclose(share[name].sum(axis=0), grads[f"rnn.{name}_l{l}"], rtol=1e-10, atol=1e-15)
+    full = [{n: grads[f"rnn.{n}_l{l}"] for n in ("weight_hh", "weight_ih")} for l in range(2)]
+    fig = shares_figure(shares, full, [str(t) for t in range(8)], selected=2)
+    bars = {(tr.name, tr.xaxis): tr for tr in fig.data}
+    for l in range(2):
+        for name, axis in (("weight_hh", "x"), ("weight_ih", "x2")):
+            want = [np.linalg.norm(m) for m in shares[l][name]]              # Frobenius norm of each step's term
+            np.testing.assert_allclose(bars[(f"layer {l + 1}", axis)].customdata, want, rtol=1e-12)
+    assert np.isnan(bars[("layer 1", "x")].y[0])                             # h_{−1} = 0: no W_hh share at step 0
+    titles = [a.text for a in fig.layout.annotations]
+    hh = ", ".join(f"{np.linalg.norm(full[l]['weight_hh']):.3g}" for l in range(2))
+    assert any(t.startswith("∂L/∂W_hh") and f"‖∂L/∂W‖ = {hh}" in t for t in titles)
+    assert list(bars[("layer 1", "x")].marker.line.width).index(2.5) == 2   # the selected step is outlined

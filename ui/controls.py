@@ -57,8 +57,8 @@ def shared_sidebar(example_picker=True, weights_picker=True):
             st.selectbox("Example", state.STEP_EXAMPLES, key="example", format_func=EXAMPLE_NAMES.get,
                          help="The worked examples of the course, or a word of your own.")
         if example_picker and st.session_state.get("example") == "own":
-            st.text_input("Your word or short sentence", key="text", max_chars=40,
-                          help="The network learns to predict each next letter of it.")
+            text_box("Your word or short sentence", "text", next(s.max_length for s in SHARED if s.name == "text"),
+                     help="The network learns to predict each next letter of it.")
         st.segmented_control("Cell", state.CELLS, key="cell", format_func=CELL_NAMES.get, required=True)
         st.slider("Hidden units", 1, 32, key="hidden")
         st.slider("Layers", 1, 3, key="layers")
@@ -69,6 +69,26 @@ def shared_sidebar(example_picker=True, weights_picker=True):
                                  format_func=lambda w: "Untrained" if w == "untrained" else "Trained",
                                  help="Trained: the example's default training, about a second, remembered per "
                                  "setting.")
+
+
+def text_box(label, key, limit, **kwargs):
+    """A text box for setting ``key`` that refuses text over ``limit`` characters with a message and keeps the
+    previous text. (Streamlit's ``max_chars`` stops the typing in the browser and drops a longer paste
+    without a word.) The check runs in the box's callback, before the page uses the value."""
+    good, refused = f"_{key}_good", f"_{key}_refused"
+    st.session_state[good] = st.session_state.get(key, "")     # a value that reached a run passed the check
+
+    def check():
+        text = st.session_state[key]
+        if len(text) > limit:
+            st.session_state[refused] = len(text)
+            st.session_state[key] = st.session_state[good]
+
+    st.text_input(label, key=key, on_change=check, **kwargs)
+    count = st.session_state.pop(refused, None)
+    if count is not None:
+        st.warning(f"That text has {count:,} characters; the box takes at most {limit}. The previous text is "
+                   "kept: shorten the text and try again.", icon=":material/content_cut:")
 
 
 def shared_run(values, page_settings=()):

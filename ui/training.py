@@ -20,6 +20,8 @@ from rnn_core.optim import OPTIMIZERS
 from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
+from .state import CELL_NAMES
+
 #: examples that train live on this page (the encoder-decoder ones have their own page)
 TRAIN_EXAMPLES = ("kennedy", "jazz", "home", "namaskar", "xor", "generate", "sentiment", "memory", "sine",
                   "own_text", "own_series")
@@ -43,6 +45,8 @@ class Session:
     learned_at : dict cell -> (updates, seconds) when each first did what the example asks
     outcomes : dict cell -> Outcome  the latest check
     checked_at, check_cost : float   when the last check ran and how long it took (seconds)
+    note : str                      what the last restore did, said on the page
+    uploaded_at : int or None       for a model continued from a file: the updates it had had before
     """
 
     key: str
@@ -57,6 +61,8 @@ class Session:
     outcomes: dict = field(default_factory=dict)
     checked_at: float = 0.0
     check_cost: float = 0.0
+    note: str = ""
+    uploaded_at: int | None = None
 
     @property
     def trainer(self):
@@ -125,12 +131,25 @@ def check(session):
     session.check_cost = session.checked_at - t0
 
 
-def restore(session, lr_factor=0.1):
-    """After a divergence: the last good weights back in every stopped trainer, a smaller learning rate, go on."""
-    for trainer in session.trainers.values():
+def restore(session, lr):
+    """After a divergence: every stopped trainer back to its weights from before the blow-up began
+    (``Trainer.restore``), every trainer on to learning rate ``lr``; ``session.note`` says what happened."""
+    notes = []
+    for cell, trainer in session.trainers.items():
+        old = trainer.config.lr
         if trainer.stopped:
-            trainer.model.load_state_dict(trainer.last_good)
-            trainer.resume(lr=trainer.config.lr * lr_factor)
+            dropped = trainer.restore(lr=lr)
+            name = f"{cell.upper()}: " if len(session.trainers) > 1 else ""
+            notes.append(f"{name}back to the weights after update {trainer.step} (loss {trainer.last_good_loss:.4g}); "
+                         f"the {dropped} update{'s' * (dropped != 1)} after it led to the blow-up and were undone")
+        else:
+            trainer.resume(lr=lr)
+        learned = session.learned_at.get(cell)
+        if learned and learned[0] > trainer.step:                 # what was learned during the undone updates
+            del session.learned_at[cell]
+    session.note = "Restored: " + "; ".join(notes) + f". Learning rate {old:g} → {lr:g}."
+    session.running = False
+    check(session)
 
 
 def model_bytes(session, cell, kind="npz"):
@@ -204,6 +223,9 @@ def session_from_upload(raw, filename=None, chosen=None):
     if model.rnn.input_size != data.x.shape[2] or model.head.output_size != len(data.output_labels):
         raise ModelFileError(f"the model takes {model.rnn.input_size} inputs and gives {model.head.output_size} "
                              f"outputs; the example {key!r} has {data.x.shape[2]} and {len(data.output_labels)}")
+    if not (1 <= model.rnn.hidden_size <= 32 and 1 <= model.rnn.num_layers <= 3):
+        raise ModelFileError(f"the model has {model.rnn.hidden_size} hidden units in {model.rnn.num_layers} "
+                             "layer(s); this page trains 1 to 32 units in 1 to 3 layers")
     saved = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     config = example.defaults.replace(**checked_config(saved)).replace(
         cell=model.rnn.kind, hidden=model.rnn.hidden_size, layers=model.rnn.num_layers,
@@ -212,5 +234,62 @@ def session_from_upload(raw, filename=None, chosen=None):
     session.trainer.step = int(meta.get("updates", 0)) if str(meta.get("updates", "0")).isdigit() else 0
     config = config.replace(steps=max(config.steps, session.trainer.step + config.steps))
     session.trainer.config = config
+    session.uploaded_at = session.trainer.step
+    session.learned_at.clear()                            # new_session checked it as if at update 0
     check(session)
     return session
+
+
+def widget_values(session, lrs, clips):
+    """The page's settings that describe ``session``'s model, as ``{widget key: value}``, and notes on any
+    value the widgets cannot show (a learning rate or clip between the slider's stops: the nearest stop is
+    used, in the trainer too, so that the page and the training agree)."""
+    trainer = session.trainer
+    cfg = trainer.config
+    lr = min(lrs, key=lambda x: abs(math.log(x / cfg.lr)))
+    clip = 0.0 if cfg.clip is None else min(clips[1:], key=lambda x: abs(math.log(x / cfg.clip)))
+    notes = []
+    if not math.isclose(lr, cfg.lr):
+        notes.append(f"the file's learning rate {cfg.lr:g} is not on the slider; training goes on with {lr:g}")
+    if cfg.clip is not None and not math.isclose(clip, cfg.clip):
+        notes.append(f"the file's clipping at {cfg.clip:g} is not on the slider; training goes on with {clip:g}")
+    trainer.resume(lr=lr, clip=clip or None)
+    values = {"tr_example": session.key, "cell": cfg.cell, "hidden": cfg.hidden, "layers": cfg.layers,
+              "seed": min(cfg.seed, 9999), "tr_opt": cfg.optimizer, "tr_lr": lr, "tr_clip": clip,
+              "tr_trunc": min(cfg.truncate or 0, 50), "tr_act": cfg.nonlinearity, "tr_compare": False,
+              "tr_steps": min(max(1, cfg.steps - (session.uploaded_at or 0)), 5000)}
+    if session.key == "own_text":
+        values["tr_text"] = session.example.extras["own"]["text"]
+    return values, notes
+
+
+def progress(session):
+    """The progress bar's fraction and text for the trainer shown; for an uploaded model it counts the updates
+    after the file's own."""
+    trainer = session.trainer
+    total, base = trainer.config.steps, session.uploaded_at or 0
+    loss = f", loss {trainer.history[-1]['loss']:.4g}" if trainer.history else ""
+    done = (f"update {trainer.step} of {total}" if session.uploaded_at is None else
+            f"{trainer.step - base} of {total - base} more updates after the {base} in the uploaded file")
+    return min(1.0, (trainer.step - base) / max(1, total - base)), f"{CELL_NAMES[session.shown]}: {done}{loss}"
+
+
+def learned_when(session, cell):
+    """When ``cell`` first did what the example asks: after how many updates and seconds, or already on upload."""
+    when = session.learned_at.get(cell)
+    if not when:
+        return ""
+    if session.uploaded_at is not None and when[0] <= session.uploaded_at:
+        return f" (already when uploaded, after {when[0]} updates)"
+    return f" after {when[0]} updates, {when[1]:.2f} s of training"
+
+
+def upload_note(session):
+    """What an uploaded model is and why its curves start empty (Markdown; no text from the file)."""
+    trainer = session.trainer
+    cfg = trainer.config
+    return (f"Continuing an uploaded model: a {CELL_NAMES[session.shown]} with {cfg.hidden} units in {cfg.layers} "
+            f"layer(s), {session.uploaded_at} updates so far; the settings above are the file's. The file holds the "
+            "weights, not the loss curve, so the curves start at the upload"
+            + (": press **Start** to go on." if not trainer.history else ".")
+            + " **Reset** starts afresh from the settings.")

@@ -13,6 +13,7 @@ from rnn_core.flow import gradient_flow
 from . import engine
 
 WINDOW = 8             # at most this many steps are drawn at once (a long own word scrolls with the step)
+LOSSES = ("all", "last")   # whose gradient the per-step shares split: L (every step's loss) or ℓ at the last step
 
 
 def window(length, t, size=WINDOW):
@@ -134,3 +135,26 @@ def record_table(example, text, cell, hidden, layers, seed, weights):
     """Everything the record holds (``Record.to_columns``), as a DataFrame; cached per setting."""
     run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
     return pd.DataFrame(run.rec.rnn.to_columns())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def step_shares(example, text, cell, hidden, layers, seed, weights, losses="all"):
+    """Each step's share of every layer's weight gradients, and the whole gradients, for the sidebar's run.
+
+    ``losses="all"``: of L, the loss the page shows (every step's). ``"last"``: of the loss at each sequence's
+    last step alone, the engine's head loss on that step's mask (the vanishing-gradient page's setting).
+    Returns (shares, full): one dict per layer each, ``Recurrent.weight_grad_by_step`` {"weight_hh": (T, G·H, H),
+    "weight_ih": (T, G·H, D), …} and ``SequenceModel.backward``'s {"weight_hh": (G·H, H), "weight_ih": (G·H, D)}.
+    """
+    run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
+    model, data, rec, grads = run.model, run.data, run.rec, run.grads
+    if losses == "last":
+        rec = model.forward(data.x, data.lengths)
+        last = np.zeros(rec.rnn.mask.shape, bool)
+        last[data.lengths - 1, np.arange(data.size)] = True
+        model.head.loss(rec.head, data.y, model.target_mask(rec) & last)
+        grads = model.backward(rec)
+    L = model.rnn.num_layers
+    shares = [model.rnn.weight_grad_by_step(rec.rnn, l) for l in range(L)]
+    full = [{name: grads[f"rnn.{name}_l{l}"] for name in ("weight_hh", "weight_ih")} for l in range(L)]
+    return shares, full

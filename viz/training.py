@@ -17,6 +17,10 @@ CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 #: a legend along the top edge of the chart, above the panel titles, in the pinned top margin
 TOP_LEGEND = dict(orientation="h", yref="container", y=1.0, yanchor="top", x=0)
 MAX_POINTS = 400      # a curve drawn four times a second keeps at most this many points (every k-th, and the last)
+MAX_DECADE_TICKS = 6  # a log axis labels at most this many powers of ten
+OUTLIER = 5.0         # the weight heatmaps' colours saturate at this many times the median |w|
+LABEL_SPACING = 0.11  # on long paths, labels closer than this share of the plot's diagonal are left to the hover
+ALL_LABELS = 12       # a path this short (a word, a sentence) keeps every label: each token is the lesson
 
 
 def _column(rows, key):
@@ -29,6 +33,21 @@ def _thinned(rows):
         return rows
     k = -(-len(rows) // MAX_POINTS)
     return rows[::k] + ([rows[-1]] if (len(rows) - 1) % k else [])
+
+
+def decade_axis(values, most=MAX_DECADE_TICKS):
+    """A log axis that labels powers of ten only (10⁻³, 10⁻², …, never the minor 2 and 5 between them), over
+    whole decades around the finite positive ``values``; every k-th decade when the span is long."""
+    v = np.asarray([x for x in values if x is not None], float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return dict(type="log", range=[-2, 1], tick0=-2, dtick=1, exponentformat="power", showexponent="all")
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    hi = max(hi, lo + 1)
+    step = max(1, math.ceil((hi - lo) / most))
+    lo = hi - step * math.ceil((hi - lo) / step)        # the ticks (tick0 = lo) land on the range's ends
+    return dict(type="log", range=[lo, hi], tick0=lo, dtick=step, exponentformat="power", showexponent="all",
+                minor=dict(showgrid=False, ticks=""))
 
 
 def curves_figure(histories, height=380):
@@ -54,7 +73,8 @@ def curves_figure(histories, height=380):
     # axis titles rather than panel titles, and a legend only when cells are compared: every text the chart
     # holds is measured again in each redraw
     layout = panels([1, 1], gap=0.09, xaxis=dict(title_text="update", rangemode="tozero"))
-    layout["yaxis"].update(type="log", title_text="loss (log scale)")
+    losses = [x for rows in histories.values() for x in _column(_thinned(rows), "loss")]
+    layout["yaxis"].update(decade_axis(losses), title_text="loss (log scale)")
     layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%", title_text="accuracy")
     compare = len(histories) > 1
     fixed_frame(layout, dict(l=80, r=15, t=35 if compare else 15, b=55))
@@ -77,24 +97,42 @@ def gradient_figure(rows, height=380):
         for label, key, color in (("global, before", "grad_norm", MUTED),
                                   ("global, after", "grad_norm_clipped", HIDDEN)):
             traces.append(dict(type="scatter", x=steps, y=_column(thin, key), mode="lines", name=label,
-                               line=dict(color=color, width=2), xaxis="x2", yaxis="y2"))
-    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, now", "global, over updates"])
+                               line=dict(color=color, width=2), xaxis="x2", yaxis="y2", showlegend=False))
+    # the lines share the bars' colours (grey before, purple after clipping): two legend entries fit one row
+    layout = panels([0.45, 0.55], gap=0.16, titles=["per parameter, now", "overall, by update"])
     layout["yaxis"].update(autorange="reversed")
-    layout["yaxis2"].update(type="log")
-    layout["xaxis"].update(title_text="‖∂L/∂W‖")
+    thin = _thinned(rows)
+    layout["yaxis2"].update(decade_axis(_column(thin, "grad_norm") + _column(thin, "grad_norm_clipped")))
+    bars = [x for tr in traces if tr["type"] == "bar" for x in tr["x"]]
+    layout["xaxis"].update(decade_axis(bars, most=4), title_text="‖∂L/∂W‖ (log scale)")
     layout["xaxis2"].update(title_text="update")
     fixed_frame(layout, dict(l=150, r=15, t=85, b=55))
     return figure(traces, height=height, barmode="group", uirevision="gradients", legend=TOP_LEGEND, **layout)
 
 
+def colour_limit(m):
+    """The heatmap scale's end for weights ``m`` (any shape): the largest finite |w|, but at most OUTLIER × the
+    median |w|.
+
+    On the way to a blow-up a few weights reach 1e5 … 1e29 while the rest stay near 1: with the plain maximum
+    every other cell is white. A trained matrix's largest |w| is within 5× its median, so it keeps the plain
+    maximum; past the limit a cell shows the full colour and its hover the exact number.
+    """
+    a = np.abs(np.asarray(m, float))
+    a = a[np.isfinite(a)]
+    return max(1e-12, min(float(a.max()), OUTLIER * float(np.median(a)))) if a.size else 1.0
+
+
 def weights_figure(matrices, height=330):
-    """Heatmaps of weight matrices side by side, each with its own symmetric scale. ``matrices``: {name: (R, C)}."""
+    """Heatmaps of weight matrices side by side, each with its own symmetric scale (:func:`colour_limit`).
+    ``matrices``: {name: (R, C)}; non-finite entries are left blank."""
     names = list(matrices)
     widths = [max(2, np.asarray(m).shape[1]) for m in matrices.values()]
     traces = []
     for c, (name, m) in enumerate(matrices.items(), start=1):
         m = np.asarray(m, float)
-        zmax = max(1e-12, float(np.max(np.abs(m)))) if m.size else 1.0
+        zmax = colour_limit(m)
+        m = np.where(np.isfinite(m), m, np.nan)
         axis = "" if c == 1 else str(c)
         traces.append(dict(type="heatmap", z=m, zmin=-zmax, zmax=zmax, colorscale=DIVERGING, showscale=False, xgap=1,
                            ygap=1, xaxis="x" + axis, yaxis="y" + axis,
@@ -113,15 +151,34 @@ def trajectory_figure(coords, tokens, explained, height=380):
     coords = np.asarray(coords, float)
     T = coords.shape[0]
     labels = esc_all(tokens)
+    shown = spaced_labels(coords)
     traces = [
         dict(type="scatter", x=coords[:, 0], y=coords[:, 1], mode="lines", line=dict(color=HIDDEN, width=1.5),
              hoverinfo="skip", showlegend=False),
-        dict(type="scatter", x=coords[:, 0], y=coords[:, 1], mode="markers+text", text=labels,
+        dict(type="scatter", x=coords[:, 0], y=coords[:, 1], mode="markers+text", hovertext=labels,
+             text=[label if keep else "" for label, keep in zip(labels, shown, strict=True)],
              textposition="top center", customdata=np.arange(T), showlegend=False, cliponaxis=False,
              marker=dict(size=12, color=np.arange(T), colorscale=[[0, INPUT], [1, HIDDEN]],
                          line=dict(color="white", width=1)),
-             hovertemplate="step %{customdata}: %{text}<br>(%{x:.3f}, %{y:.3f})<extra></extra>")]
+             hovertemplate="step %{customdata}: %{hovertext}<br>(%{x:.3f}, %{y:.3f})<extra></extra>")]
     layout = dict(xaxis=dict(title_text=f"component 1 ({explained[0]:.0%} of the variance)", zeroline=False),
                   yaxis=dict(title_text=f"component 2 ({explained[1]:.0%})", zeroline=False))
     fixed_frame(layout, dict(l=75, r=20, t=20, b=60))
     return figure(traces, height=height, uirevision="trajectory", **layout)
+
+
+def spaced_labels(coords, spacing=LABEL_SPACING):
+    """Which points of a path ``coords`` (T, 2) keep a visible label: the first, then each point at least
+    ``spacing`` × the plot's diagonal from every label kept so far (noisy sine and CSV paths pass close by
+    themselves, and their labels piled up); a path of up to ALL_LABELS steps keeps all. Returns T booleans."""
+    coords = np.asarray(coords, float)
+    if len(coords) <= ALL_LABELS:
+        return [True] * len(coords)
+    span = coords.max(axis=0) - coords.min(axis=0) if len(coords) else np.zeros(2)
+    scaled = coords / np.where(span > 0, span, 1.0)      # each axis fills the plot, so distance in plot units
+    kept = []
+    for i, point in enumerate(scaled):
+        if all(np.hypot(*(point - scaled[j])) >= spacing * math.sqrt(2) for j in kept):
+            kept.append(i)
+    keep = set(kept)
+    return [i in keep for i in range(len(coords))]
