@@ -193,15 +193,16 @@ class Tally:
 
 
 async def timed(tally, action, coro):
+    """Await ``coro``, its round trip counted under ``action``; False (and an error counted) if it failed."""
     t0 = time.perf_counter()
     try:
         result = await coro
     except (ActionFailed, OSError, ConnectionError) as err:
         tally.error(action, err)
-        return None
+        return False
     except Exception as err:                           # a closed websocket and the like: counted, not fatal
         tally.error(action, f"{type(err).__name__}: {err}")
-        return None
+        return False
     tally.add(action, time.perf_counter() - t0)
     return result
 
@@ -256,9 +257,10 @@ async def student(base, n, tally, stop_at, rng):
     client = Client(base)
     try:
         await asyncio.sleep(rng.uniform(0, 10))              # a class does not click the link at one instant
-        await timed(tally, "connect", client.connect())
+        if await timed(tally, "connect", client.connect()) is False:
+            return
         page = rng.choice(SETTING_PAGES)
-        if await timed(tally, "first page load", open_page(client, page, f"seed={rng.randrange(5)}")) is None:
+        if await timed(tally, "first page load", open_page(client, page, f"seed={rng.randrange(5)}")) is False:
             return
         while time.monotonic() < stop_at:
             await asyncio.sleep(rng.uniform(2, 5))
@@ -290,9 +292,10 @@ async def trainer(base, n, tally, stop_at, rng, example="memory"):
     client = Client(base)
     try:
         await asyncio.sleep(rng.uniform(0, 5))
-        await timed(tally, "connect", client.connect())
+        if await timed(tally, "connect", client.connect()) is False:
+            return
         query = f"tr_example={example}&seed={n % 5}&tr_steps=5000"
-        if await timed(tally, "first page load", open_page(client, TRAINING, query)) is None:
+        if await timed(tally, "first page load", open_page(client, TRAINING, query)) is False:
             return
         start = client.widget("button", "Start")
         if start is None:
@@ -300,7 +303,7 @@ async def trainer(base, n, tally, stop_at, rng, example="memory"):
             return
         from streamlit.proto.WidgetStates_pb2 import WidgetState
         answer = await timed(tally, "Start", client.rerun(widget=WidgetState(id=start.id, trigger_value=True)))
-        if answer is None:
+        if answer is False:
             return
         if not client.timers:
             tally.error("Start", "no fragment timer after Start")
