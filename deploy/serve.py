@@ -166,7 +166,8 @@ class Cluster:
         self.stop()
 
 
-def main(argv=None):
+def parser():
+    """The command line of ``python -m deploy.serve`` (``make serve`` and the Dockerfile use it)."""
     parser = argparse.ArgumentParser(prog="python -m deploy.serve", description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", type=int, default=os.cpu_count() or 1, help="Streamlit processes (default: "
                         "one per core)")
@@ -174,9 +175,13 @@ def main(argv=None):
     parser.add_argument("--replica-port", type=int, default=8511, help="the first replica's port; the others follow")
     parser.add_argument("--host", default="127.0.0.1", help="the proxy's address (0.0.0.0 to serve a network)")
     parser.add_argument("--logs", default=None, help="folder for the replicas' and the proxy's logs")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
     if args.replicas < 1:
-        parser.error("--replicas must be at least 1")
+        parser().error("--replicas must be at least 1")
     # SIGTERM (docker stop, kill) ends the cluster as Ctrl-C does
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cluster = Cluster(args.replicas, args.port, args.replica_port, args.host, args.logs)

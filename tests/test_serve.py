@@ -7,8 +7,11 @@ the browser reconnects to the other one, and the page comes back there with its 
 notice that it moved.
 """
 
+import json
 import re
+import shlex
 import socket
+import subprocess
 import time
 
 import pytest
@@ -142,3 +145,25 @@ def test_a_stopped_replica_sends_its_students_to_another_with_their_settings(clu
         assert page.get_by_text(NOTICE).count() == 0        # only the session that moved is told
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("replicas", [1, 4])
+def test_haproxy_accepts_the_generated_configuration(tmp_path, replicas):
+    from deploy.serve import haproxy_config
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(8501, [8511 + i for i in range(replicas)], str(tmp_path / "s.sock")))
+    check = subprocess.run([haproxy_binary(), "-c", "-f", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count("WARNING") == 0 and "[WARNING]" not in check.stderr
+
+
+def test_the_containers_command_is_one_the_launcher_accepts():
+    """The Dockerfile runs `python -m deploy.serve ...` through sh (for $REPLICAS); its arguments must parse."""
+    from pathlib import Path
+
+    from deploy import serve
+    cmd = next(line for line in (Path(serve.ROOT) / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    args = shlex.split(json.loads(cmd[3:])[-1].replace("${REPLICAS}", "3"))
+    assert args[:4] == ["exec", "python", "-m", "deploy.serve"]
+    parsed = serve.parser().parse_args(args[4:])
+    assert (parsed.host, parsed.port, parsed.replicas) == ("0.0.0.0", 8501, 3)
