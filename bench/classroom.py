@@ -393,9 +393,13 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
               f"{min(tally.advanced)}, median {statistics.median(tally.advanced):.0f}.")
     print(f"Errors: {sum(tally.errors.values())}" + "".join(f"\n- {k} (×{n})" for k, n in tally.errors.items()))
     sessions = students + trainers
+    actions = sum(len(tally.times.get(a, [])) for a in ("first page load", "go to a page", "change the seed",
+                                                          "change the cell"))
+    per_action = f"; {1000 * cpu['load'] / actions:.0f} ms of replica CPU per student action" \
+        if actions and not trainers else ""
     print(f"Replicas: {replicas}; CPU {cpu['load']:.1f} core-seconds over {seconds:.0f} s "
           f"({cpu['load'] / seconds:.2f} cores, {1000 * cpu['load'] / seconds / max(1, sessions):.0f} ms "
-          "of CPU per session-second).")
+          f"of CPU per session-second{per_action}).")
     print(f"Memory of the replicas (RSS): {mem['idle']:.0f} MB warm and idle, {mem['busy']:.0f} MB with "
           f"{students} students and {trainers} trainers connected ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
           f" MB per session), {mem['after']:.0f} MB {mem['wait']:.0f} s after they left.")
