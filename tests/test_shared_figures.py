@@ -29,3 +29,22 @@ def test_the_rolled_figure_follows_the_step():
     base = {"seed": 11, "example": "kennedy", "u_form": "rolled"}
     assert chart(**base, u_step=2) != chart(**base, u_step=1)
     assert chart(**base, u_step=2) == chart(**base, u_step=2)
+
+
+def gate_charts(**state):
+    at = page("gates", **state).run()
+    assert not at.exception, at.exception
+    return charts(at)
+
+
+@pytest.mark.parametrize("change", [{"seed": 12}, {"weights": "trained"}, {"g_step": 2},
+                                    {"g_seq": 2}, {"layers": 2, "g_layer": 2}])
+def test_every_gate_figure_follows_the_settings(change):
+    base = {"seed": 11, "example": "kennedy", "cell": "lstm"}
+    before, after = gate_charts(**base), gate_charts(**{**base, **change})
+    assert gate_charts(**base) == before
+    # the heatmaps (each gate, c and h) and the step's bars all change with the setting
+    *pictures, saturation = before
+    assert [i for i, fig in enumerate(pictures) if fig == after[i]] == []
+    if "weights" in change:                  # untrained gates are rarely saturated, trained ones are
+        assert after[-1] != saturation
