@@ -144,6 +144,7 @@ class Client:
         try:
             await asyncio.wait_for(self.finished.wait(), TIMEOUT)
         except TimeoutError:
+            self.answer = None                # a late end of this run must not count as the next one's
             raise ActionFailed(f"no answer within {TIMEOUT:.0f} s") from None
         answer, self.answer = self.answer, None
         return answer
@@ -400,8 +401,8 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
     print(f"Replicas: {replicas}; CPU {cpu['load']:.1f} core-seconds over {seconds:.0f} s "
           f"({cpu['load'] / seconds:.2f} cores, {1000 * cpu['load'] / seconds / max(1, sessions):.0f} ms "
           f"of CPU per session-second{per_action}).")
-    print(f"Memory of the replicas (RSS): {mem['idle']:.0f} MB warm and idle, {mem['busy']:.0f} MB with "
-          f"{students} students and {trainers} trainers connected ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
+    print(f"Memory of the replicas (RSS): {mem['idle']:.0f} MB warm and idle, at most {mem['busy']:.0f} MB with "
+          f"{students} students and {trainers} trainers ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
           f" MB per session), {mem['after']:.0f} MB {mem['wait']:.0f} s after they left.")
 
 
@@ -425,8 +426,10 @@ def run(quick=False, students=None, trainers=None, seconds=None, replicas=None, 
 
         async def measure():
             task = asyncio.create_task(load(cluster.url, students, trainers, seconds))
-            await asyncio.sleep(min(seconds - 1, 15))       # everyone is connected by then
-            busy["mem"] = replicas_stats(cluster)[0]
+            busy["mem"] = 0.0
+            while not task.done():                            # the peak while the class is on
+                busy["mem"] = max(busy["mem"], replicas_stats(cluster)[0])
+                await asyncio.sleep(1.0)
             return await task
 
         t0 = time.monotonic()
