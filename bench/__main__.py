@@ -6,7 +6,8 @@
 
 Each benchmark is a module of this package with a ``TITLE`` and a function ``run(quick=False) -> int``
 that prints its tables and returns an exit status (nonzero on a failed check). To add one (training of
-the examples, app pages, ...), write the module and add a line to BENCHMARKS.
+the examples, app pages, ...), write the module and add a line to BENCHMARKS (and to ON_REQUEST if it should
+run only when named).
 
 Both NumPy and PyTorch are held to one thread; the variables below must be set before either is imported,
 so this module imports the benchmarks lazily, after setting them.
@@ -26,20 +27,23 @@ BENCHMARKS = {
     "engine": "bench.engine",
     "training": "bench.training",
     "pages": "bench.pages",
+    "classroom": "bench.classroom",
 }
+#: run only when named (`make bench-classroom`): it starts replicas and a proxy and loads them for a minute
+ON_REQUEST = {"classroom"}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", metavar="name", help=f"benchmarks to run: {', '.join(BENCHMARKS)} "
-                        "(default: all)")
+                        f"(default: all but {', '.join(sorted(ON_REQUEST))})")
     parser.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run, not numbers to publish")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     status = 0
-    for name in args.names or BENCHMARKS:
+    for name in args.names or [n for n in BENCHMARKS if n not in ON_REQUEST]:
         module = importlib.import_module(BENCHMARKS[name])
         print(f"## {module.TITLE}\n", flush=True)
         status = max(status, int(module.run(quick=args.quick) or 0))

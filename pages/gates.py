@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import gates as ug
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
+from ui.engine import shared_figure
 from ui.state import Setting
 from viz import gates as vg
 
@@ -32,6 +33,7 @@ def show_lstm():
 
 
 run = shared_run(v, SETTINGS)
+run_key = tuple(v[name] for name in ("example", "text", "cell", "hidden", "layers", "seed", "weights"))
 
 B, H, layers = len(run.data.tokens), int(v["hidden"]), int(v["layers"])
 clamp("g_layer", 1, layers)
@@ -63,8 +65,10 @@ step = None if v["cell"] == "rnn" else st.session_state.g_step
 columns = st.columns(2) if L <= 12 else [st.container()]           # long texts: one heatmap per row
 for k, name in enumerate(names):
     with columns[k % len(columns)]:
-        st.plotly_chart(vg.gate_heatmap(name, blocks[name], tokens, step=step),
-                        width="stretch", key=f"g_heat_{name}")
+        # figures shared by every session on the same settings (read-only)
+        heatmap = shared_figure("gate_heatmap", (run_key, layer_index, b, step, name),
+                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, step=step))
+        st.plotly_chart(heatmap, width="stretch", key=f"g_heat_{name}")
         st.caption(ug.HOW_TO_READ[read_h if name == "h" else name])
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "
            "exact value. The outlined column is the step chosen below.")
@@ -77,7 +81,9 @@ if v["cell"] == "rnn":
 st.subheader("One step")
 if L > 1:
     st.select_slider("Step t", range(L), key="g_step", format_func=lambda t: f"{t}: {tokens[t]}")
-st.plotly_chart(vg.step_bars(blocks, st.session_state.g_step, tokens), width="stretch", key="g_bars")
+bars = shared_figure("gate_bars", (run_key, layer_index, b, st.session_state.g_step),
+                     lambda: vg.step_bars(blocks, st.session_state.g_step, tokens))
+st.plotly_chart(bars, width="stretch", key="g_bars")
 st.caption("Every gate's value for each unit at this step, side by side: gates on 0…1 (purple), the candidate, "
            "cell and hidden state signed (blue positive, red negative). Read a row across to follow one unit "
            "through the cell.")
@@ -100,7 +106,8 @@ st.caption(f"Each input coloured by unit {unit}'s {vg.TITLES[name][1]} at that s
 st.subheader("How saturated are the gates?")
 stats = ug.sequence_saturation(run, layer_index, b)
 sat_left, sat_right = st.columns([3, 2])
-sat_left.plotly_chart(vg.saturation_figure(stats), width="stretch", key="g_saturation")
+sat_left.plotly_chart(shared_figure("gate_saturation", (run_key, layer_index, b),
+                                    lambda: vg.saturation_figure(stats)), width="stretch", key="g_saturation")
 worst = max(stats, key=lambda n: stats[n]["saturated"])
 sat_right.markdown(
     "A sigmoid gate near **0** is shut and near **1** is open (the candidate: near −1 or +1). A forget gate near 1 "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import unrolled as u
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
+from ui.engine import shared_figure
 from ui.state import Setting
 from viz.bptt import shares_figure
 from viz.unrolled import VIEWS, gradient_note, rolled_figure, unrolled_figure
@@ -24,6 +25,7 @@ v = page_start(
 )
 
 run = shared_run(v, SETTINGS)
+run_key = tuple(v[name] for name in ("example", "text", "cell", "hidden", "layers", "seed", "weights"))
 
 data, rec = run.data, run.rec
 note = ("" if run.outcome is not None else " *Untrained: random weights (the seed in the sidebar), so the answers "
@@ -61,13 +63,17 @@ view, tokens = st.session_state.u_view, data.tokens[b]
 
 if st.session_state.u_form == "unrolled":
     steps = u.window(T, t)
-    fig = unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, selected=t, steps=steps)
+    # one figure per setting for the whole class (a shared object: read-only)
+    fig = shared_figure("unrolled", (run_key, b, view, t, steps.start, steps.stop),
+                        lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, selected=t,
+                                                steps=steps))
     st.plotly_chart(fig, width="stretch", key="u_chart", on_select=picked, selection_mode="points",
                     config={"displayModeBar": False})
     if len(steps) < T:
         st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; move the step to slide the window.")
 else:
-    fig = rolled_figure(rec, tokens, data.output_labels, b=b, t=t, view=view)
+    fig = shared_figure("rolled", (run_key, b, t, view),
+                        lambda: rolled_figure(rec, tokens, data.output_labels, b=b, t=t, view=view))
     st.plotly_chart(fig, width="stretch", key="u_rolled", config={"displayModeBar": False})
 
 if st.session_state.u_form == "rolled":

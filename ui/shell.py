@@ -8,6 +8,7 @@ then shows the same title, navigation and settings as one reached through the na
 import streamlit as st
 
 from .nav import sections
+from .replica import moved_notice
 
 APP_TITLE = "Unrolled: see inside recurrent networks"
 
@@ -21,3 +22,4 @@ def page_shell():
             st.caption(section)
             for page in pages:
                 st.page_link(page.file, label=page.title, icon=page.icon)
+    moved_notice()                       # behind `make serve`: this student's replica stopped

@@ -20,6 +20,7 @@ from rnn_core.optim import OPTIMIZERS
 from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
+from .budget import fair_slice
 from .state import CELL_NAMES
 
 #: examples that train live on this page (the encoder-decoder ones have their own page)
@@ -104,7 +105,9 @@ def new_session(example, key, config, compare=False, model=None):
 
 def tick(session, budget=0.08):
     """Train every unfinished trainer for its share of ``budget`` seconds (at least one update each);
-    check what each has learned. Stops running when all are done or one diverged."""
+    check what each has learned. Stops running when all are done or one diverged. With other sessions training
+    in this server process, ``budget`` is a cap: each tick trains for its fair share (``ui.budget``)."""
+    budget = fair_slice(id(session), budget)
     t0 = time.perf_counter()
     active = [t for t in session.trainers.values() if not t.done and t.stopped is None]
     for trainer in active:
