@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from . import text_cli
 from .data import END, START, InputError, PairData
 from .examples import EXAMPLES, get_example, own_example
 from .model_file import ModelFileError, load_model, save_model
@@ -52,6 +53,7 @@ def _parser():
     r.add_argument("--model", required=True, help="a model file saved by train")
     r.add_argument("--input", help="text to run instead of the example's own input")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    text_cli.add_parsers(sub, t)
     return p
 
 
@@ -60,6 +62,8 @@ def main(argv=None, out=None, err=None):
     out, err = out or sys.stdout, err or sys.stderr
     try:
         args = _parser().parse_args(argv)
+        if text_cli.handles(args):
+            return text_cli.main(args, out, err)
         if args.command == "examples":
             return _examples(out)
         if args.command == "train":
