@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test bench lint clean
+.PHONY: install browser run test bench lint clean weights
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ MALLOC_ENV := MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456
 
 bench: $(STAMP)
 	$(MALLOC_ENV) $(BIN)/python -m bench
+
+# the Generate and explorer pages' ready-trained default: the LSTM of rnn_core.text_model.DEFAULTS on the
+# generated corpus (tests/test_text_outcome.py trains it again and compares)
+weights: $(STAMP)
+	$(THREADS) $(BIN)/python -m rnn_core train text --corpus structured --quiet --out rnn_core/weights/structured_lstm.npz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
