@@ -4,7 +4,6 @@ text, LSTMVis's select and match, units against features, the state's path)."""
 import streamlit as st
 
 from rnn_core.data import InputError
-from rnn_core.units import select
 from ui import explorer as ue
 from ui import generate as ug
 from ui.controls import download_csv, input_error, page_end, page_start
@@ -13,8 +12,8 @@ from viz import explorer as vx
 
 SETTINGS = ug.MODEL_SETTINGS + (
     Setting("ex_len", 1000, ue.PASSAGE_LENGTHS), Setting("ex_layer", 1, low=1, high=3),
-    Setting("ex_q", "c", ("h", "c")), Setting("ex_unit", 1, low=1, high=256),
-    Setting("ex_start", 0, low=0, high=4999), Setting("ex_end", 12, low=1, high=5000),
+    Setting("ex_q", "c", ("h", "c")), Setting("ex_unit", 0, low=0, high=256),
+    Setting("ex_start", 0, low=0, high=4999), Setting("ex_end", 3, low=1, high=5000),
     Setting("ex_query", "", max_length=60), Setting("ex_thr", 0.3, low=-1.0, high=1.0),
 )
 
@@ -48,6 +47,8 @@ def colour_by(column):
     st.session_state.ex_layer, st.session_state.ex_q, st.session_state.ex_unit = layer, quantity, unit
 
 
+if st.session_state.ex_unit == 0:                       # not chosen yet: the unit that tracks the depth best
+    colour_by(next(r["column"] for r in analysis.rows if r["feature"] == "bracket depth"))
 st.session_state.ex_layer = min(int(st.session_state.ex_layer), len(choices))
 if st.session_state.ex_q not in choices[st.session_state.ex_layer]:
     st.session_state.ex_q = "h"
@@ -91,21 +92,23 @@ c[0].number_input("Start", 0, len(passage) - 1, key="ex_start")
 c[1].number_input("End", 1, len(passage), key="ex_end")
 c[2].text_input("…or search the passage for", key="ex_query", max_chars=60,
                 help="The first place it occurs becomes the selection.")
-c[3].slider("Threshold", -1.0, 1.0, step=0.05, key="ex_thr", help="A unit is on where its value is at least this.")
+c[3].slider("Threshold", -1.0, 1.0, step=0.05, key="ex_thr",
+            help="A hidden unit h is on where its value is at least this.")
 if span is not None:
-    chosen = select(st_.values, span[0], span[1], float(v["ex_thr"]))
+    chosen = ue.selected_units(analysis, span, float(v["ex_thr"]))
     shown = ue.visible(passage[span[0]:span[1]])
     if chosen.size == 0:
-        st.info(f"No unit stays at or above {v['ex_thr']:g} over all of “{shown}”: lower the threshold or shorten "
-                "the selection.", icon=":material/info:")
+        st.info(f"No hidden unit h stays at or above {v['ex_thr']:g} over all of “{shown}”: lower the threshold "
+                "or shorten the selection.", icon=":material/info:")
     else:
-        st.text(f"Over “{shown}” ({span[1] - span[0]} characters) {chosen.size} unit(s) stay on: "
+        st.text(f"Over “{shown}” ({span[1] - span[0]} characters) {chosen.size} hidden unit(s) stay on: "
                 + ", ".join(st_.label(k) for k in chosen[:20]) + (" …" if chosen.size > 20 else ""))
         rows = ue.match_rows(analysis, chosen, float(v["ex_thr"]), span)
         if rows:
             st.dataframe(rows, hide_index=True, key="ex_matches")
-            st.caption("Other places where all the selected units are on together, ranked: most selected units on, "
-                       "fewest other units on, longest. « » marks the match inside its context; ↵ is a newline.")
+            st.caption("Other places where all the selected hidden units are on together, ranked: most selected "
+                       "units on, fewest other h units on, longest (LSTMVis). « » marks the match inside its "
+                       "context; ↵ is a newline.")
             download_csv(rows, "matches.csv", "Download the matches (CSV)", key="ex_dl_matches")
         else:
             st.info("The selected units are not all on together anywhere else in the passage.")

@@ -77,14 +77,29 @@ def span_of(text, start, end, query):
     return start, end
 
 
+def h_columns(st_):
+    """The columns of the hidden states h (every layer): select and match reads h, whose range is tanh's −1…1, as
+    LSTMVis does; an LSTM's cell state c has no fixed range for a threshold."""
+    return np.array([k for k, (_, quantity, _) in enumerate(st_.units) if quantity == "h"])
+
+
+def selected_units(analysis, span, threshold):
+    """Columns (into the states table) of the h units at or above ``threshold`` over all of ``span``."""
+    cols = h_columns(analysis.states)
+    return cols[units.select(analysis.states.values[:, cols], span[0], span[1], threshold)]
+
+
 def visible(text):
     return text.replace("\n", "↵").replace("\t", "→")
 
 
 def match_rows(analysis, selected, threshold, span, limit=10):
-    """The ranked matches as rows with their context (newlines shown as ↵; the match between « »)."""
+    """The ranked matches of the h units ``selected`` (state-table columns) as rows with their context (newlines
+    shown as ↵; the match between « »); "other units on" counts h units only."""
     text = analysis.states.text
-    found = units.matches(analysis.states.values, selected, threshold, exclude=span, limit=limit)
+    cols = h_columns(analysis.states)
+    found = units.matches(analysis.states.values[:, cols], np.searchsorted(cols, selected), threshold, exclude=span,
+                          limit=limit)
     rows = []
     for rank, m in enumerate(found, start=1):
         left = text[max(0, m.start - CONTEXT):m.start]

@@ -24,12 +24,13 @@ def unit_range(quantity, values):
     return -max(top, 1e-12), max(top, 1e-12)
 
 
-def unit_text(text, values, label, quantity, marked=None, width=80):
-    """The passage, each character coloured by the unit's value after reading it; hover: the character, its
-    position and the value. values : ndarray of shape (N,)."""
+def unit_text(text, values, label, quantity, marked=None, width=100):
+    """The passage flowing in rows of ``width`` (↵ marks a newline), each character coloured by the unit's value
+    after reading it; hover: the character, its position and the value. values : ndarray of shape (N,)."""
     lo, hi = unit_range(quantity, values)
     hover = [f"{t}: {hover_char(c)}<br>{label} = {v:+.4f}" for t, (c, v) in enumerate(zip(text, values, strict=True))]
-    return char_grid(text, values, hover, DIVERGING, lo, hi, colorbar=quantity, width=width, marked=marked)
+    return char_grid(text, values, hover, DIVERGING, lo, hi, colorbar=quantity, width=width, marked=marked,
+                     lines=False)
 
 
 def feature_bars(rows):

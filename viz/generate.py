@@ -24,8 +24,9 @@ def hover_char(ch):
     return {"\n": "newline", "\t": "tab", " ": "space"}.get(ch, esc(ch))
 
 
-def grid_positions(text, width=WIDTH):
-    """(rows (N,), cols (N,)) of each character: a newline ends its row, a long line wraps at ``width``."""
+def grid_positions(text, width=WIDTH, lines=True):
+    """(rows (N,), cols (N,)) of each character: a newline ends its row (unless ``lines`` is False: then the
+    text flows, a newline one cell like any other), a long row wraps at ``width``."""
     N = len(text)
     rows, cols = np.zeros(N, int), np.zeros(N, int)
     r = c = 0
@@ -33,7 +34,7 @@ def grid_positions(text, width=WIDTH):
         if c >= width:
             r, c = r + 1, 0
         rows[t], cols[t] = r, c
-        if ch == "\n":
+        if ch == "\n" and lines:
             r, c = r + 1, 0
         else:
             c += 1
@@ -41,7 +42,7 @@ def grid_positions(text, width=WIDTH):
 
 
 def char_grid(text, values, hover, colorscale=DIVERGING, zmin=-1.0, zmax=1.0, title=None, colorbar=None,
-              width=WIDTH, marked=None):
+              width=WIDTH, marked=None, lines=True):
     """The text in a grid, each character coloured by ``values``.
 
     Parameters
@@ -50,9 +51,10 @@ def char_grid(text, values, hover, colorscale=DIVERGING, zmin=-1.0, zmax=1.0, ti
     values : ndarray of shape (N,)   the colour of each character (NaN: no colour)
     hover : list of str (N,)         what hovering a character shows (already escaped where it holds text)
     marked : (start, end) or None    a span outlined (a selection)
+    lines : bool                     a newline starts a new row (else the text flows, ↵ marking each newline)
     """
     N = len(text)
-    rows, cols = grid_positions(text, width)
+    rows, cols = grid_positions(text, width, lines)
     R = int(rows.max()) + 1 if N else 1
     z = np.full((R, width), np.nan)
     labels = np.full((R, width), "", dtype=object)
