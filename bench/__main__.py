@@ -26,6 +26,7 @@ BENCHMARKS = {
     "engine": "bench.engine",
     "training": "bench.training",
     "pages": "bench.pages",
+    "text": "bench.text",
 }
 
 

@@ -122,9 +122,9 @@ st.caption("The top layer's hidden state h_t after each character, projected on 
 st.subheader("The numbers")
 c = st.columns(2)
 with c[0]:
-    download_csv(ue.states_frame(analysis), "hidden_states.csv", "Download the states of the passage (CSV)",
-                 key="ex_dl_states")
+    ue.download_later(lambda: ue.states_frame(analysis), "hidden_states.csv",
+                      "Download the states of the passage (CSV)", key="ex_dl_states")
 with c[1]:
-    download_csv(ue.correlation_frame(analysis), "unit_feature_correlations.csv",
-                 "Download every unit-feature correlation (CSV)", key="ex_dl_corr")
+    ue.download_later(lambda: ue.correlation_frame(analysis), "unit_feature_correlations.csv",
+                      "Download every unit-feature correlation (CSV)", key="ex_dl_corr")
 page_end(SETTINGS)

@@ -2,6 +2,7 @@
 colours by that unit), select and match, the state's path, CSV; bad input explained."""
 
 import numpy as np
+import pytest
 
 from apptest import array, button, charts, page, texts
 from rnn_core import text_model as tm
@@ -119,3 +120,16 @@ def test_a_gru_has_no_cell_state_and_csv_downloads_are_offered():
     labels = [d.proto.label for d in at.get("download_button")]
     assert "Download the states of the passage (CSV)" in labels and "Download every unit-feature correlation (CSV)" in \
         labels
+
+
+def test_the_csv_tables_hold_the_engines_states_and_correlations():
+    from ui import explorer as ue
+    rec, st = engine_states()
+    analysis = ue.Analysis(st, units.feature_table(st), units.all_correlations(st), None, [])
+    frame = ue.states_frame(analysis)
+    assert frame["character"].str.cat() == PASSAGE and frame.shape == (len(PASSAGE), 2 + st.values.shape[1])
+    assert np.array_equal(frame["c layer 1 unit 7"].to_numpy(), rec.rnn.layers[0].cell[:, 0, 6])
+    corr = ue.correlation_frame(analysis)
+    depth = corr[(corr.feature == "bracket depth") & (corr.quantity == "h") & (corr.unit == 3)]["correlation"]
+    expected = units.correlations(rec.rnn.layers[0].hidden[:, 0, 2:3], features(PASSAGE)["bracket depth"])[0]
+    assert depth.item() == pytest.approx(expected, rel=1e-12)

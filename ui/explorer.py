@@ -110,6 +110,13 @@ def match_rows(analysis, selected, threshold, span, limit=10):
     return rows
 
 
+def download_later(make_frame, filename, label, key):
+    """A CSV download built only when clicked: writing 1,000 × 128 numbers as text takes longer than the rest of
+    the page, and most visits never download them."""
+    st.download_button(label, lambda: make_frame().to_csv(index=False).encode("utf-8"), file_name=filename,
+                       mime="text/csv", on_click="ignore", key=key, icon=":material/download:")
+
+
 def states_frame(analysis):
     """Every unit's value at every position: one row per character, one column per unit."""
     st_ = analysis.states

@@ -64,7 +64,7 @@ def model_sidebar():
 def own_text_input():
     """A text area and an upload for the person's text (kept in the session, not in the link)."""
     st.session_state.setdefault("tx_own", "")
-    with st.expander("Your own text", expanded=not st.session_state.tx_own):
+    with st.expander("Your own text", expanded=True):
         st.text_area(f"Paste a text ({tm_limits()})", key="tx_own", height=150)
         upload = st.file_uploader("or upload a UTF-8 text file", type=["txt", "md", "csv", "py"], key="tx_upload")
         if upload is not None and st.session_state.get("tx_upload_seen") != upload.file_id:
