@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core.data import InputError
 from ui import explorer as ue
 from ui import generate as ug
-from ui.controls import download_csv, input_error, page_end, page_start
+from ui.controls import download_csv, input_error, page_end, page_start, plain
 from ui.state import Setting
 from viz import explorer as vx
 
@@ -98,7 +98,7 @@ if span is not None:
     chosen = ue.selected_units(analysis, span, float(v["ex_thr"]))
     shown = ue.visible(passage[span[0]:span[1]])
     if chosen.size == 0:
-        st.info(f"No hidden unit h stays at or above {v['ex_thr']:g} over all of “{shown}”: lower the threshold "
+        st.info(f"No hidden unit h stays at or above {v['ex_thr']:g} over all of “{plain(shown)}”: lower the threshold "
                 "or shorten the selection.", icon=":material/info:")
     else:
         st.text(f"Over “{shown}” ({span[1] - span[0]} characters) {chosen.size} hidden unit(s) stay on: "
