@@ -35,13 +35,16 @@ def training(quick):
         trainer = tm.trainer_for(text, tm.DEFAULTS.replace(cell=cell))
         trainer.run(steps=5)                                  # warm-up
         n = 20 if quick else 100
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         trainer.run(steps=n)
-        per_s = n / (time.perf_counter() - start)
+        per_s, per_cpu_s = n / (time.perf_counter() - start), n / (time.process_time() - cpu)
         rows.append([cell.upper() + (" (default)" if cell == tm.DEFAULTS.cell else ""), tm.DEFAULTS.hidden,
-                     f"{tm.STREAMS} × {tm.CHUNK}", f"{per_s:.1f}", f"{tm.DEFAULTS.steps / per_s:.1f}"])
-    print(markdown_table(["cell", "hidden", "streams × chunk", "updates/s", f"{tm.DEFAULTS.steps} updates, s"],
-                         rows, align="lrrrr"))
+                     f"{tm.STREAMS} × {tm.CHUNK}", f"{per_s:.1f}", f"{per_cpu_s:.1f}",
+                     f"{tm.DEFAULTS.steps / per_s:.1f}"])
+    print(markdown_table(["cell", "hidden", "streams × chunk", "updates/s", "per CPU second",
+                          f"{tm.DEFAULTS.steps} updates, s"], rows, align="lrrrrr"))
+    print("\nOn a shared machine wall time counts the waits for a core; updates per CPU second is what one free "
+          "core would give.")
     return 0
 
 
@@ -92,21 +95,22 @@ def pages(quick):
     from bench.pages import ROOT
     rows, status = [], 0
     for name in ("generate", "explorer"):
-        times = []
+        times, cpu = [], []
         for _ in range(2 if quick else 3):
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)     # the entry, as a session runs it
             at.switch_page(f"pages/{name}.py")
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), time.process_time()
             at.run()
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - cpu0)
             if at.exception:
                 raise RuntimeError(at.exception[0].message)
         ok = times[0] <= PAGE_S
         status |= not ok
-        rows.append([name, f"{times[0] * 1000:.0f}", f"{statistics.median(times[1:]) * 1000:.0f}",
-                     f"≤ {PAGE_S * 1000:.0f}", check(ok)])
-    print("\n" + markdown_table(["page (defaults)", "first visitor ms", "later visitors ms", "target", "met"], rows,
-                                align="lrrrc"))
+        rows.append([name, f"{times[0] * 1000:.0f}", f"{cpu[0] * 1000:.0f}",
+                     f"{statistics.median(times[1:]) * 1000:.0f}", f"≤ {PAGE_S * 1000:.0f}", check(ok)])
+    print("\n" + markdown_table(["page (defaults)", "first visitor ms", "its CPU ms", "later visitors ms", "target",
+                                 "met"], rows, align="lrrrrc"))
     return status
 
 

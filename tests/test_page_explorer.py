@@ -133,3 +133,21 @@ def test_the_csv_tables_hold_the_engines_states_and_correlations():
     depth = corr[(corr.feature == "bracket depth") & (corr.quantity == "h") & (corr.unit == 3)]["correlation"]
     expected = units.correlations(rec.rnn.layers[0].hidden[:, 0, 2:3], features(PASSAGE)["bracket depth"])[0]
     assert depth.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_two_layer_model_of_another_seed_offers_its_second_layer():
+    from ui import generate as ug
+    at = run(tx_hidden=16, tx_layers=2, tx_seed=5, ex_len=500, ex_unit=3, ex_q="h")
+    at.segmented_control(key="ex_layer").set_value(2).run()
+    assert not at.exception
+    text = structured_corpus()
+    values = {"tx_corpus": "structured", "tx_cell": "lstm", "tx_hidden": 16, "tx_layers": 2, "tx_seed": 5}
+    ready = ug._ready(ug.model_key(values, text), text, "lstm", 16, 2, 5, False)       # the server's shared model
+    rnn = ready.model.rnn
+    assert (rnn.num_layers, rnn.hidden_size) == (2, 16)
+    untrained = tm.build_model(tm.DEFAULTS.replace(hidden=16, layers=2, seed=5), ready.vocab)
+    assert not np.allclose(rnn.params["weight_hh_l1"], untrained.rnn.params["weight_hh_l1"])   # trained
+    passage = structured_corpus(n_chars=700, seed=1)[:500]
+    rec = tm.run_text(ready.model, ready.vocab, passage)
+    drawn = array(charts(at)[0]["data"][0]["z"]).reshape(-1)[:500]
+    assert np.allclose(drawn, rec.rnn.layers[1].hidden[:, 0, 2], atol=1e-12)
