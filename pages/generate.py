@@ -39,6 +39,7 @@ if live is not None and live.key != key:
     live = st.session_state.gen_live = None
 
 st.subheader("Write")
+st.session_state.gen_topk = min(int(st.session_state.gen_topk), len(ready.vocab))     # a link may ask for more
 c = st.columns([3, 1, 2, 1, 1])
 c[0].text_input("Prime (the model reads it first)", key="gen_prime", max_chars=200)
 c[1].number_input("Length", 1, 1000, key="gen_len")

@@ -76,6 +76,17 @@ def test_the_position_slider_shows_that_steps_distribution():
     assert "gen_pos=7" in str(at.query_params) or at.query_params.get("gen_pos") in ("7", ["7"])
 
 
+def test_a_link_asking_for_more_than_the_model_has_opens_within_its_range():
+    at = page("generate")
+    at.query_params["gen_topk"] = "100"
+    at.query_params["gen_pos"] = "900"
+    at.query_params["tx_hidden"] = "65"                                  # not a size offered
+    at.run()
+    assert not at.exception
+    assert at.session_state.gen_topk == 32 and at.session_state.gen_pos == 200
+    assert at.session_state.tx_hidden == 64 and "Link setting ignored" in texts(at)
+
+
 def test_a_prime_the_model_never_saw_is_explained_and_the_settings_stay():
     at = run(gen_prime="(Ωmega")
     assert at.error and "never saw" in at.error[0].value
