@@ -20,7 +20,8 @@ def test_generate_opened_by_its_url_writes_the_engines_text(browser):  # noqa: F
         code.wait_for(timeout=120_000)                                   # a first visit on a busy machine
         code = code.inner_text()
         assert code.strip() == ("((" + greedy.text).strip()
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+        page.wait_for_function("""() => document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= 2""",
+                               timeout=120_000)                         # the text grid and the distribution
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "generate")
         prime = page.get_by_label("Prime (the model reads it first)")
@@ -28,6 +29,11 @@ def test_generate_opened_by_its_url_writes_the_engines_text(browser):  # noqa: F
         prime.press("Enter")
         page.get_by_text("which the model never saw").wait_for(timeout=120_000)
         assert "gen_len=120" in page.url                               # nothing else was lost
+        page.goto(f"{url}/generate?tx_corpus=own")
+        page.locator('input[type="file"]').set_input_files(
+            files=[{"name": "photo.txt", "mimeType": "text/plain", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(range(256))}])
+        page.get_by_text("the uploaded file cannot be used: the file is not UTF-8 text").wait_for(timeout=120_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
 
 

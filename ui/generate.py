@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import text_model as tm
-from rnn_core.corpus import CORPORA, check_own_text, corpus
+from rnn_core.corpus import CORPORA, MAX_OWN, MIN_OWN, check_own_text, corpus
 from rnn_core.data import InputError
 
 from .state import CELL_NAMES, CELLS, Setting
@@ -65,22 +65,26 @@ def own_text_input():
     """A text area and an upload for the person's text (kept in the session, not in the link)."""
     st.session_state.setdefault("tx_own", "")
     with st.expander("Your own text", expanded=True):
-        st.text_area(f"Paste a text ({tm_limits()})", key="tx_own", height=150)
-        upload = st.file_uploader("or upload a UTF-8 text file", type=["txt", "md", "csv", "py"], key="tx_upload")
-        if upload is not None and st.session_state.get("tx_upload_seen") != upload.file_id:
-            st.session_state.tx_upload_seen = upload.file_id
-            raw = upload.getvalue()
-            try:
-                st.session_state.tx_text_from_file = check_own_text(raw)
-            except InputError as err:
-                st.session_state.tx_text_from_file = None
-                raise InputError(f"the uploaded file cannot be used: {err}") from None
-    return st.session_state.get("tx_text_from_file") or st.session_state.tx_own
-
-
-def tm_limits():
-    from rnn_core.corpus import MAX_OWN, MIN_OWN
-    return f"{MIN_OWN:,} to {MAX_OWN:,} characters, any language"
+        st.text_area(f"Paste a text ({MIN_OWN:,} to {MAX_OWN:,} characters, any language)", key="tx_own",
+                     height=150)
+        upload = st.file_uploader("or upload a UTF-8 text file", type=["txt", "md", "csv", "py"], key="tx_upload",
+                                  help="While a file is here, the model learns the file's text.")
+    if upload is None:
+        for key in ("tx_upload_seen", "tx_upload_text", "tx_upload_error"):
+            st.session_state.pop(key, None)
+        return st.session_state.tx_own
+    if st.session_state.get("tx_upload_seen") != upload.file_id:      # read and check each file once
+        st.session_state.tx_upload_seen = upload.file_id
+        st.session_state.tx_upload_text, st.session_state.tx_upload_error = None, None
+        try:
+            if upload.size > 4 * MAX_OWN:                                # UTF-8: at most 4 bytes a character
+                raise InputError(f"the file has {upload.size:,} bytes; a text may have {MAX_OWN:,} characters")
+            st.session_state.tx_upload_text = check_own_text(upload.getvalue())
+        except InputError as err:
+            st.session_state.tx_upload_error = str(err)
+    if st.session_state.tx_upload_error:
+        raise InputError(f"the uploaded file cannot be used: {st.session_state.tx_upload_error}")
+    return st.session_state.tx_upload_text
 
 
 def training_text(values):
