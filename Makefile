@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser haproxy run serve test bench bench-classroom lint clean
+.PHONY: install browser haproxy run serve test bench bench-classroom lint clean weights
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ bench: $(STAMP)
 # 30 students and 10 trainers over Streamlit's websocket protocol against the `make serve` set-up
 bench-classroom: $(STAMP) haproxy
 	$(BIN)/python -m bench classroom
+
+# the Generate and explorer pages' ready-trained default: the LSTM of rnn_core.text_model.DEFAULTS on the
+# generated corpus (tests/test_text_outcome.py trains it again and compares)
+weights: $(STAMP)
+	$(THREADS) $(BIN)/python -m rnn_core train text --corpus structured --quiet --out rnn_core/weights/structured_lstm.npz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ BENCHMARKS = {
     "training": "bench.training",
     "pages": "bench.pages",
     "classroom": "bench.classroom",
+    "text": "bench.text",
 }
 #: run only when named (`make bench-classroom`): it starts replicas and a proxy and loads them for a minute
 ON_REQUEST = {"classroom"}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import text_cli
 from .activations import ACTIVATIONS
 from .csv_inputs import MAX_CSV_BYTES, read_inputs_csv
 from .data import END, START, InputError, PairData, one_hot
@@ -59,6 +60,7 @@ def _parser():
     _add_trace(sub)
     _add_evaluate(sub)
     _add_convert(sub)
+    text_cli.add_parsers(sub, t)
     return p
 
 
@@ -101,6 +103,8 @@ def main(argv=None, out=None, err=None):
     out, err = out or sys.stdout, err or sys.stderr
     try:
         args = _parser().parse_args(argv)
+        if text_cli.handles(args):
+            return text_cli.main(args, out, err)
         if args.command == "examples":
             return _examples(out)
         if args.command == "train":

@@ -45,6 +45,10 @@ PAGES = (
              "How far back the gradient reaches in RNN, LSTM and GRU; eigenvalues, clipping, memory."),
     PageInfo("training", "Live training", ":material/model_training:", "Learning",
              "Start, pause, step: the loss, the gradients, the weights and the predictions as the network learns."),
+    PageInfo("generate", "Generate", ":material/edit_note:", "Learning",
+             "A character model writes: prime, temperature, top-k; samples taken as it trains."),
+    PageInfo("explorer", "Hidden-state explorer", ":material/manage_search:", "Learning",
+             "What the units track: text coloured by a unit, select and match, units against features."),
 )
 
 
