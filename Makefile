@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test bench lint clean
+.PHONY: install browser run test bench lint clean weights
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ MALLOC_ENV := MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456
 
 bench: $(STAMP)
 	$(MALLOC_ENV) $(BIN)/python -m bench
+
+# the attention page's shipped model and its with/without-attention comparison (rnn_core/weights/), trained
+# from the example's seed; tests/test_attention_study.py checks that they reproduce
+weights: $(STAMP)
+	$(THREADS) $(BIN)/python -m rnn_core.attention_study
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

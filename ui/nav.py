@@ -45,6 +45,8 @@ PAGES = (
              "How far back the gradient reaches in RNN, LSTM and GRU; eigenvalues, clipping, memory."),
     PageInfo("training", "Live training", ":material/model_training:", "Learning",
              "Start, pause, step: the loss, the gradients, the weights and the predictions as the network learns."),
+    PageInfo("attention", "Attention", ":material/translate:", "Sequence to sequence",
+             "English to French: the attention map crosses where the words reorder; the decoder word by word."),
 )
 
 

@@ -1,0 +1,121 @@
+"""The attention page's engine calls: its models, trained once per server and shared by every session.
+
+The default setting (the ``attention`` example's own cell, score and seed) loads the shipped model file
+(``make weights``), so the page opens trained at once. Any other setting trains live: one
+:class:`SharedTraining` per setting lives in ``st.cache_resource``, every session showing that setting advances
+it from its own fragment ticks by a bounded slice, and a lock lets only one tick train at a time, so a class
+that follows one link trains the model once. Nothing else ever changes what the cache holds.
+"""
+
+import io
+import threading
+import time
+
+import streamlit as st
+
+from rnn_core import attention_study as study
+from rnn_core.data import InputError
+from rnn_core.examples import ATTENTION_EN, EXAMPLES
+from rnn_core.model_file import save_model
+
+TICK_SECONDS = 0.3             # the browser asks for a tick this often while a model trains
+BUDGET_SECONDS = 0.2           # training time per tick; the rest draws the progress bar
+
+
+@st.cache_resource(show_spinner=False)
+def corpus(key):
+    """The example's pairs (PairData), built once per server; read only."""
+    return EXAMPLES[key].data()
+
+
+class SharedTraining:
+    """One setting's training, advanced in slices by whichever session's tick gets the lock.
+
+    Attributes
+    ----------
+    trainer : Trainer      the model being trained (read its ``step``, ``history``; only :meth:`advance` trains)
+    source : str           "shipped" (loaded from the model file) or "trained here"
+    seconds : float        wall time spent training
+    """
+
+    def __init__(self, key, cell, score, seed):
+        self.key, self.setting = key, (cell, score, int(seed))
+        self.trainer = study.trainer(key, cell, score, seed, corpus(key))
+        self.lock = threading.Lock()
+        self.source, self.seconds = "trained here", 0.0
+        if key == "attention":
+            shipped = study.shipped_model(cell, score, seed)
+            if shipped is not None:
+                self.trainer.model.load_state_dict(shipped.state_dict())
+                self.trainer.step = self.trainer.config.steps
+                self.source = "shipped"
+
+    @property
+    def done(self):
+        return self.trainer.done or self.trainer.stopped is not None
+
+    def advance(self, budget=BUDGET_SECONDS):
+        """Train for about ``budget`` seconds unless another session is doing it right now."""
+        if self.done or not self.lock.acquire(blocking=False):
+            return
+        try:
+            t0 = time.perf_counter()
+            self.trainer.run(seconds=budget)
+            self.seconds += time.perf_counter() - t0
+        finally:
+            self.lock.release()
+
+    def finish(self):
+        """Train to the end now (casa de papel: a fraction of a second)."""
+        with self.lock:
+            t0 = time.perf_counter()
+            self.trainer.run()
+            self.seconds += time.perf_counter() - t0
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def shared_training(key, cell, score, seed):
+    training = SharedTraining(key, cell, score, seed)
+    if key == "casa":
+        training.finish()
+    return training
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def translation(key, cell, score, seed, words):
+    """The trained model's translation of ``words`` (a tuple of known source words), with its record; read only."""
+    training = shared_training(key, cell, score, seed)
+    return study.translate(training.trainer.model, corpus(key), words, key)
+
+
+def seed_words(key):
+    """The example's own sentence: Bahdanau's for attention, casa de papel for casa."""
+    return tuple(ATTENTION_EN.split()) if key == "attention" else tuple(corpus(key).source_tokens[0])
+
+
+def sentence_words(key, text):
+    """(words, error): the person's sentence checked against the vocabulary, or the example's own sentence and
+    the InputError that says why the typed one can't be used."""
+    if not text.strip():
+        return seed_words(key), None
+    try:
+        return tuple(study.check_sentence(text, corpus(key).source_vocab)), None
+    except InputError as err:
+        return seed_words(key), err
+
+
+@st.cache_data(show_spinner=False)
+def comparison():
+    """With and without attention, as ``make weights`` computed it for the example's default cell and seed."""
+    return study.shipped_comparison()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def model_bytes(key, cell, score, seed):
+    """The trained model as a model file (``rnn_core.save_model``), with both vocabularies in its notes."""
+    training = shared_training(key, cell, score, seed)
+    data = corpus(key)
+    buf = io.BytesIO()
+    save_model(buf, training.trainer.model, vocab=data.source_vocab,
+               meta=study.model_meta(key, cell, score, seed, data, training.trainer.step))
+    return buf.getvalue()
