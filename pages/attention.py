@@ -3,7 +3,6 @@ output word at a time with every score and weight, your own sentence, and why at
 
 import time
 
-import pandas as pd
 import streamlit as st
 
 from rnn_core import attention_study as study
@@ -11,10 +10,10 @@ from ui import attention, attention_step
 from ui.attention_lines import attention_lines
 from ui.controls import download_csv, input_error, page_end, page_start, plain
 from ui.state import CELL_NAMES, CELLS, Setting
-from viz.attention import attention_map, comparison_figure
+from viz.attention import attention_map
 
 PLAY_SECONDS = 1.5
-EXAMPLE_NAMES = {"attention": "The agreement on the European Economic Area …", "casa": "casa de papel"}
+EXAMPLE_NAMES = {"attention": "European Economic Area", "casa": "casa de papel"}
 SCORE_NAMES = {"additive": "Additive (Bahdanau)", "dot": "Dot product (Luong)"}
 SCORE_SHORT = {"additive": "additive", "dot": "dot-product"}
 SETTINGS = (Setting("at_ex", "attention", study.KEYS), Setting("at_cell", "gru", CELLS),
@@ -31,10 +30,11 @@ v = page_start(
 )
 key, cell, score, seed = v["at_ex"], v["at_cell"], v["at_score"], int(v["at_seed"])
 with st.container(border=True):
-    c = st.columns([2.2, 2, 2.2, 1])
-    c[0].segmented_control("Example", study.KEYS, key="at_ex", format_func=EXAMPLE_NAMES.get, required=True)
+    c = st.columns([2, 2.2, 2, 1])
+    c[0].selectbox("Example", study.KEYS, key="at_ex", format_func=EXAMPLE_NAMES.get)
     c[1].segmented_control("Cell", CELLS, key="at_cell", format_func=CELL_NAMES.get, required=True)
-    c[2].segmented_control("Score", study.SCORES, key="at_score", format_func=SCORE_NAMES.get, required=True)
+    c[2].selectbox("Score", study.SCORES, key="at_score", format_func=SCORE_NAMES.get,
+                   help="How the decoder's state s_t scores each encoder state h_j.")
     c[3].number_input("Seed", 0, 9999, step=1, key="at_seed")
 
 training = attention.shared_training(key, cell, score, seed)
@@ -80,6 +80,13 @@ with left:
     st.plotly_chart(attention_map(tr.weights, tr.source, tr.written, tr.block), width="stretch", key="att-map")
 with right:
     attention_lines(tr.weights, tr.source, tr.written, key="att-lines")
+wrong = study.misaligned(tr, key)
+if wrong:
+    st.info("This model writes its words from elsewhere: " + "; ".join(
+        f"for “{plain(w)}” it looks most at “{plain(got)}”, not “{plain(want)}”" for w, got, want in wrong)
+        + ". Its encoder reads left to right, so a later state still carries the earlier words, and attention "
+        "may look there. Bahdanau's encoder reads both ways, so each h_j is about word j; try another seed or "
+        "cell.", icon=":material/info:")
 st.caption("Rows: the French words written; columns: the English words read; each row's α sum to 1. "
            + ("The orange box is where French reorders the words: a right map crosses inside it. " if tr.block else "")
            + "On the right the same α as lines: hover a word to see its lines alone.")
@@ -130,20 +137,7 @@ def decoder_view():
 decoder_view()
 
 if key == "attention":
-    st.header("Why attention")
-    result = attention.comparison()
-    if result is None:
-        st.warning("The comparison has not been computed for this installation: run `make weights`.")
-    else:
-        st.plotly_chart(comparison_figure(result), width="stretch", key="att-comparison")
-        st.markdown(
-            f"The same {CELL_NAMES[result['cell']]} encoder–decoder, trained on the same pairs from seed "
-            f"{result['seed']}, translating the held-out sentences: once with attention, once passing only the "
-            "encoder's final state to the decoder. Without attention the whole sentence must squeeze through one "
-            "vector, and the longer the sentence the more of it is lost; with attention the decoder looks back at "
-            "every word, and its line stays up.")
-        download_csv(pd.DataFrame(result).drop(columns=["cell", "seed"]), "attention_with_without.csv",
-                     "Download the comparison (CSV)", key="dl-att-comparison")
+    attention.why_attention()
 
 st.header("Downloads")
 d = st.columns(3)

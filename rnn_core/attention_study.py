@@ -162,6 +162,19 @@ def reordered_block(key, source, written):
     return min(rows), max(rows), min(cols), max(cols)
 
 
+def misaligned(tr, key="attention"):
+    """Written words whose largest α is not on the source word they translate (the corpus's dictionary):
+    a list of (word written, word looked at most, word it translates)."""
+    dictionary = DICTIONARY.get(key, {})
+    out = []
+    for t, w in enumerate(tr.written):
+        if w in dictionary and tr.source.count(dictionary[w]) == 1:
+            looked = tr.source[int(tr.weights[t].argmax())]
+            if looked != dictionary[w]:
+                out.append((w, looked, dictionary[w]))
+    return out
+
+
 def attention_rows(tr):
     """α as a table: one row per (output step, source position): step, word written, position, word read, α."""
     return [{"output step": t, "output word": w, "source position": j, "source word": s,

@@ -11,12 +11,17 @@ import io
 import threading
 import time
 
+import pandas as pd
 import streamlit as st
 
 from rnn_core import attention_study as study
 from rnn_core.data import InputError
 from rnn_core.examples import ATTENTION_EN, EXAMPLES
 from rnn_core.model_file import save_model
+from viz.attention import comparison_figure
+
+from .controls import download_csv
+from .state import CELL_NAMES
 
 TICK_SECONDS = 0.3             # the browser asks for a tick this often while a model trains
 BUDGET_SECONDS = 0.2           # training time per tick; the rest draws the progress bar
@@ -119,3 +124,20 @@ def model_bytes(key, cell, score, seed):
     save_model(buf, training.trainer.model, vocab=data.source_vocab,
                meta=study.model_meta(key, cell, score, seed, data, training.trainer.step))
     return buf.getvalue()
+
+
+def why_attention():
+    """Bahdanau's result in small: held-out accuracy against sentence length with and without attention."""
+    st.header("Why attention")
+    result = comparison()
+    if result is None:
+        st.warning("The comparison has not been computed for this installation: run `make weights`.")
+        return
+    st.plotly_chart(comparison_figure(result), width="stretch", key="att-comparison")
+    st.markdown(
+        f"The same {CELL_NAMES[result['cell']]} encoder–decoder, trained on the same pairs from seed {result['seed']}, "
+        "translating the 200 held-out sentences: once with attention, once passing only the encoder's final state "
+        "to the decoder. Without attention the whole sentence must squeeze through one vector, and the longer the "
+        "sentence the more of it is lost; with attention the decoder looks back at every word, and its line stays up.")
+    download_csv(pd.DataFrame(result).drop(columns=["cell", "seed"]), "attention_with_without.csv",
+                 "Download the comparison (CSV)", key="dl-att-comparison")

@@ -80,7 +80,7 @@ def draw(tr, t, score):
     with a:
         st.markdown("**Every source word at this step**")
         st.dataframe(pd.DataFrame({"j": range(T_in), "word read": tr.source, "score e_tj": e, "weight α_tj": alpha}),
-                     hide_index=True, width="stretch", height=min(460, 38 + 35 * T_in),
+                     hide_index=True, width="stretch", height=min(600, 40 + 35 * T_in),
                      column_config={"score e_tj": st.column_config.NumberColumn(format="%.4f"),
                                     "weight α_tj": st.column_config.NumberColumn(format="%.4f")})
     with b:

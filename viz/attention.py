@@ -114,7 +114,8 @@ def output_figure(probabilities, vocab, chosen, top=8, height=280):
                  hovertemplate="y = %{x:.6f} for %{y}<extra></extra>")
     return figure([trace], height=height, uirevision="attention-output",
                   **fixed_frame(dict(xaxis=dict(range=[0, 1.2], title=dict(text="probability")),
-                                     yaxis=dict(tickfont=dict(size=14))), dict(l=110, r=10, t=10, b=45)))
+                                     yaxis=dict(type="category", tickfont=dict(size=14))),
+                                dict(l=110, r=10, t=10, b=45)))
 
 
 def comparison_figure(result, height=320):
