@@ -61,7 +61,8 @@ def draw(tr, t, score):
     h_j = rec.encoder.output[j, 0]
     if score == "additive":
         q, k = rec.queries[t, 0], rec.keys[j, 0]
-        st.latex(rf"q_{{{t}}} = W_q s_{{{t}}} + b = {short(q)}, \quad k_{{{j}}} = W_k h_{{{j}}} = {short(k)}")
+        st.latex(rf"q_{{{t}}} = W_q s_{{{t}}} + b = {short(q)}")
+        st.latex(rf"k_{{{j}}} = W_k h_{{{j}}} = {short(k)}")
         st.latex(rf"e_{{{t},{j}}} = v^\top \tanh(q_{{{t}}} + k_{{{j}}}) = {e[j]:.4f}")
     else:
         st.latex(rf"e_{{{t},{j}}} = s_{{{t}}} \cdot h_{{{j}}} = {short(s)} \cdot {short(h_j)} = {e[j]:.4f}")
