@@ -64,7 +64,8 @@ how = "loaded from the shipped model file" if training.source == "shipped" else 
 st.caption(f"{CELL_NAMES[cell]} encoder and decoder, {SCORE_SHORT[score]} attention, seed {seed}: "
            f"{training.trainer.step} updates, {how}.")
 
-st.text_input("Your own English sentence (in the corpus's words)", key="at_text", max_chars=study.MAX_CHARS,
+lang_in, lang_out = study.LANGUAGES[key]
+st.text_input(f"Your own {lang_in} sentence (in the corpus's words)", key="at_text", max_chars=study.MAX_CHARS,
               placeholder="e.g. The treaty on the Social Area was signed in May 1990 ." if key == "attention"
               else "e.g. casa de papel")
 words, error = attention.sentence_words(key, v["at_text"])
@@ -77,18 +78,20 @@ st.markdown(f"**{plain(' '.join(tr.source))}** → **{plain(' '.join(tr.words))}
 st.header("The map")
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(attention_map(tr.weights, tr.source, tr.written, tr.block), width="stretch", key="att-map")
+    st.plotly_chart(attention_map(tr.weights, tr.source, tr.written, tr.block, languages=study.LANGUAGES[key]),
+                    width="stretch", key="att-map")
 with right:
-    attention_lines(tr.weights, tr.source, tr.written, key="att-lines")
+    attention_lines(tr.weights, tr.source, tr.written, key="att-lines", languages=study.LANGUAGES[key])
 wrong = study.misaligned(tr, key)
 if wrong:
-    st.info("This model writes its words from elsewhere: " + "; ".join(
+    st.info("This model's attention looks elsewhere than the word it translates: " + "; ".join(
         f"for “{plain(w)}” it looks most at “{plain(got)}”, not “{plain(want)}”" for w, got, want in wrong)
         + ". Its encoder reads left to right, so a later state still carries the earlier words, and attention "
         "may look there. Bahdanau's encoder reads both ways, so each h_j is about word j; try another seed or "
         "cell.", icon=":material/info:")
-st.caption("Rows: the French words written; columns: the English words read; each row's α sum to 1. "
-           + ("The orange box is where French reorders the words: a right map crosses inside it. " if tr.block else "")
+st.caption(f"Rows: the {lang_out} words written; columns: the {lang_in} words read; each row's α sum to 1. "
+           + (f"The orange box is where {lang_out} reorders the words: a right map crosses inside it. "
+              if tr.block else "")
            + "On the right the same α as lines: hover a word to see its lines alone.")
 
 st.header("The decoder, one output word at a time")
@@ -130,7 +133,7 @@ def decoder_view():
                 key=f"at-play-{now}", icon=":material/pause:" if now else ":material/play_arrow:")
     if T > 1:
         b[4].slider("Output step t", 0, T - 1, key="at_t")
-    attention_step.draw(tr, int(st.session_state.at_t), score)
+    attention_step.draw(tr, int(st.session_state.at_t), score, lang_in)
     page_end(SETTINGS)                                     # a step changed in the fragment goes into the link too
 
 

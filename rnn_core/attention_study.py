@@ -25,6 +25,8 @@ KEYS = ("attention", "casa")
 MAX_WORDS = 20                    # the corpus's sentences have 11-13 words; longer input is refused
 MAX_CHARS = 200
 COMPARISON_FILE = "attention_comparison.json"
+#: the languages read and written
+LANGUAGES = {"attention": ("English", "French"), "casa": ("Spanish", "English")}
 
 #: the word each French (or English, for casa) word translates, for outlining where the order changes
 DICTIONARY = {

@@ -15,7 +15,7 @@ export default function ({ data, parentElement }) {
   const NS = "http://www.w3.org/2000/svg";
   const old = parentElement.querySelector("svg.att-lines");
   if (old) old.remove();
-  const { source, written, alpha } = data;
+  const { source, written, alpha, languages } = data;
   const rowH = 30, top = 24, width = 560, leftX = 190, rightX = 370;
   const height = top + rowH * Math.max(source.length, written.length) + 10;
   const svg = document.createElementNS(NS, "svg");
@@ -29,8 +29,8 @@ export default function ({ data, parentElement }) {
     t.setAttribute("x", x); t.setAttribute("y", 14); t.setAttribute("text-anchor", anchor);
     t.setAttribute("class", "att-head"); t.textContent = text; svg.appendChild(t);
   };
-  head("read (English)", leftX - 10, "end");
-  head("written (French)", rightX + 10, "start");
+  head(`read (${languages[0]})`, leftX - 10, "end");
+  head(`written (${languages[1]})`, rightX + 10, "start");
   const lines = [];
   written.forEach((_, t) => source.forEach((_, j) => {
     const a = alpha[t][j];
@@ -78,11 +78,12 @@ svg.att-lines { font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; }
 _lines = st.components.v2.component("unrolled.attention_lines", js=JS, css=CSS)
 
 
-def attention_lines(weights, source, written, key):
-    """Draw the lines view of α (T_out, T_in) for the words read and written."""
+def attention_lines(weights, source, written, key, languages=("English", "French")):
+    """Draw the lines view of α (T_out, T_in) for the words read and written (in ``languages``)."""
     weights = np.asarray(weights, float)
     if weights.shape != (len(written), len(source)):
         raise ValueError(f"{len(written)}×{len(source)} words for weights of shape {weights.shape}")
     data = {"source": [str(w) for w in source], "written": [str(w) for w in written],
+            "languages": [str(x) for x in languages],
             "alpha": [[round(float(a), 6) for a in row] for row in weights]}
     _lines(data=data, key=key)

@@ -33,8 +33,9 @@ def tex_word(word):
     return r"\text{" + word + "}"
 
 
-def draw(tr, t, score):
-    """Everything the decoder did at output step t of the translation ``tr`` (a ``Translation``)."""
+def draw(tr, t, score, language="English"):
+    """Everything the decoder did at output step t of the translation ``tr`` (a ``Translation``); ``language``
+    is the one read."""
     rec, T_in = tr.rec, len(tr.source)
     e, alpha = rec.scores[t, 0, :T_in], rec.weights[t, 0, :T_in]
     s_prev, s, c = rec.decoder.layers[-1].hidden_prev[t, 0], rec.decoder.output[t, 0], rec.context[t, 0]
@@ -44,7 +45,7 @@ def draw(tr, t, score):
     j = int(alpha.argmax())
     st.subheader(f"Output step t = {t} of {len(tr.written) - 1}: writing “{tr.written[t]}”")
     st.markdown(f"The decoder reads the word it wrote last, **{plain(before)}**, and moves from its state "
-                f"s_{{t−1}} to s_t; s_t then scores every English word, the softmax turns the scores into "
+                f"s_{{t−1}} to s_t; s_t then scores every {language} word, the softmax turns the scores into "
                 f"weights α, and the context c_t is the α-weighted sum of the encoder's states. It looks most at "
                 f"**{plain(tr.source[j])}** (α = {alpha[j]:.3f}).")
     left, right = st.columns([3, 2])

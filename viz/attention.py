@@ -18,7 +18,7 @@ def _labels(words):
     return [f"{esc(w)} ({k + 1})" if words.count(w) > 1 else esc(w) for k, w in enumerate(words)]
 
 
-def attention_map(weights, source, written, block=None, height=None):
+def attention_map(weights, source, written, block=None, height=None, languages=("English", "French")):
     """The attention matrix: one row per word written (t), one column per word read (j), α_tj in each cell.
 
     Parameters
@@ -29,6 +29,8 @@ def attention_map(weights, source, written, block=None, height=None):
         The T_in words read and the T_out words written.
     block : (t0, t1, j0, j1) or None
         Rows t0..t1 and columns j0..j1 (inclusive) outlined: where the word order changes.
+    languages : (str, str)
+        The languages read and written, for the axis titles.
     """
     weights = np.asarray(weights, float)
     T_out, T_in = weights.shape
@@ -47,10 +49,10 @@ def attention_map(weights, source, written, block=None, height=None):
     return figure([trace], height=height or 140 + 34 * T_out, shapes=shapes, uirevision="attention-map",
                   margin=dict(l=10, r=10, t=110, b=10),
                   xaxis=dict(side="top", tickvals=list(range(T_in)), ticktext=_labels(source), tickangle=-45,
-                             tickfont=dict(size=14, color=INPUT), title=dict(text="read (English)"),
+                             tickfont=dict(size=14, color=INPUT), title=dict(text=f"read ({languages[0]})"),
                              constrain="domain"),
                   yaxis=dict(autorange="reversed", tickvals=list(range(T_out)), ticktext=_labels(written),
-                             tickfont=dict(size=14, color=OUTPUT), title=dict(text="written (French)")))
+                             tickfont=dict(size=14, color=OUTPUT), title=dict(text=f"written ({languages[1]})")))
 
 
 def step_figure(scores, weights, source, t, height=300):
