@@ -8,7 +8,7 @@ import streamlit as st
 from rnn_core import attention_study as study
 from ui import attention, attention_step
 from ui.attention_lines import attention_lines
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import input_error, page_end, page_start, plain
 from ui.state import CELL_NAMES, CELLS, Setting
 from viz.attention import attention_map
 
@@ -144,11 +144,11 @@ if key == "attention":
 
 st.header("Downloads")
 d = st.columns(3)
-with d[0]:
-    download_csv(study.attention_rows(tr), f"{key}_attention.csv", "Download α (CSV)", key="dl-att-alpha")
-with d[1]:
-    download_csv(study.decoder_rows(tr), f"{key}_decoder_record.csv", "Download the decoder's record (CSV)",
-                 key="dl-att-record")
+alpha_csv, record_csv = attention.tables_csv(key, cell, score, seed, words)
+for col, data, name, label in ((d[0], alpha_csv, "attention", "Download α (CSV)"),
+                               (d[1], record_csv, "decoder_record", "Download the decoder's record (CSV)")):
+    col.download_button(label, data, file_name=f"{key}_{name}.csv", mime="text/csv", on_click="ignore",
+                        icon=":material/download:", key=f"dl-att-{name}")
 d[2].download_button("Download the model (.npz)", attention.model_bytes(key, cell, score, seed),
                      file_name=f"{key}_{cell}_{score}_seed{seed}.npz", mime="application/octet-stream",
                      on_click="ignore", icon=":material/download:", key="dl-att-model")

@@ -132,3 +132,13 @@ def test_with_attention_the_longest_sentences_are_translated_better(data, traine
     result = study.comparison("gru", seed, with_model=trained("gru", "additive", seed), data=data)
     assert result["with"][-1] >= result["without"][-1] + 0.1, result
     assert min(result["with"]) > 0.9, result
+
+
+def test_a_word_whose_attention_lies_elsewhere_is_reported():
+    from types import SimpleNamespace
+    source, written = ["casa", "de", "papel"], ["paper", "house", "<end>"]
+    weights = np.array([[0.1, 0.1, 0.8], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4]])[:, None, :]   # house looks at "de"
+    tr = study.Translation(source, written, SimpleNamespace(weights=weights), [], None)
+    assert study.misaligned(tr, "casa") == [("house", "de", "casa")]
+    weights[1, 0] = [0.7, 0.2, 0.1]
+    assert study.misaligned(tr, "casa") == []

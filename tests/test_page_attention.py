@@ -158,3 +158,24 @@ def test_a_bad_link_falls_back_to_the_defaults_with_a_note():
     at.run()
     assert not at.exception
     assert "at_cell" in texts(at) and "loaded from the shipped model file" in texts(at)
+
+
+def test_the_downloaded_files_hold_the_models_weights_and_its_alpha():
+    import io
+
+    import pandas as pd
+
+    from ui import attention
+    shipped = load_model(study.weights_file("gru", "additive", 0))
+    loaded = load_model(attention.model_bytes("attention", "gru", "additive", 0))
+    assert loaded.config == shipped.config and loaded.meta["target_vocab"] == shipped.meta["target_vocab"]
+    for name, w in shipped.model.parameters().items():
+        np.testing.assert_array_equal(loaded.model.parameters()[name], w)
+    alpha_csv, record_csv = attention.tables_csv("attention", "gru", "additive", 0, tuple(EN))
+    alpha = pd.read_csv(io.BytesIO(alpha_csv), keep_default_na=False)
+    assert list(alpha.columns) == ["output step", "output word", "source position", "source word", "alpha"]
+    np.testing.assert_allclose(alpha.groupby("output step")["alpha"].sum(), 1.0, atol=1e-9)
+    zone = alpha[alpha["output word"] == "zone"]
+    assert zone.loc[zone["alpha"].idxmax(), "source word"] == "Area"
+    record = pd.read_csv(io.BytesIO(record_csv), keep_default_na=False)
+    assert set(record["quantity"]) == {"s_prev", "s", "c", "q", "e", "alpha", "y"}

@@ -115,6 +115,14 @@ def comparison():
     return study.shipped_comparison()
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def tables_csv(key, cell, score, seed, words):
+    """(α, the decoder's record) of this translation as CSV bytes, built once per setting and sentence."""
+    tr = translation(key, cell, score, seed, words)
+    return tuple(pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+                 for rows in (study.attention_rows(tr), study.decoder_rows(tr)))
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def model_bytes(key, cell, score, seed):
     """The trained model as a model file (``rnn_core.save_model``), with both vocabularies in its notes."""
