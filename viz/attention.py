@@ -37,7 +37,9 @@ def attention_map(weights, source, written, block=None, height=None, languages=(
     if len(source) != T_in or len(written) != T_out:
         raise ValueError(f"{len(written)}×{len(source)} labels for weights of shape {weights.shape}")
     trace = dict(type="heatmap", z=weights, x=list(range(T_in)), y=list(range(T_out)), zmin=0, zmax=1,
-                 colorscale=SEQUENTIAL, texttemplate="%{z:.2f}", textfont=dict(size=12), xgap=1, ygap=1,
+                 colorscale=SEQUENTIAL, xgap=1, ygap=1, textfont=dict(size=12), texttemplate="%{text}",
+                 # α below 0.005 would print as 0.00 in every cell: left blank so the alignment stands out
+                 text=[[f"{a:.2f}" if a >= 0.005 else "" for a in row] for row in weights],
                  customdata=[[[w, s] for s in _labels(source)] for w in _labels(written)],
                  colorbar=dict(title=dict(text="α"), thickness=12, len=0.8),
                  hovertemplate="writing %{customdata[0]}<br>reading %{customdata[1]}: α = %{z:.4f}<extra></extra>")
@@ -67,17 +69,17 @@ def step_figure(scores, weights, source, t, height=300):
     traces = [
         dict(type="bar", x=labels, y=scores, marker=dict(color=colors), name="e", xaxis="x", yaxis="y",
              hovertemplate=f"e_{t},%{{x}} = %{{y:.4f}}<extra></extra>", text=[f"{v:.2f}" for v in scores],
-             textposition="outside", cliponaxis=False),
+             textposition="outside", cliponaxis=False, textfont=dict(size=11)),
         dict(type="bar", x=labels, y=weights, marker=dict(color=colors), name="α", xaxis="x2", yaxis="y2",
              hovertemplate=f"α_{t},%{{x}} = %{{y:.4f}}<extra></extra>", text=[f"{v:.2f}" for v in weights],
-             textposition="outside", cliponaxis=False),
+             textposition="outside", cliponaxis=False, textfont=dict(size=11)),
     ]
     span = float(np.ptp(scores)) or 1.0
     layout = dict(
-        xaxis=dict(domain=[0, 0.47], tickangle=-45, tickfont=dict(color=INPUT)),
+        xaxis=dict(domain=[0, 0.43], tickangle=-45, tickfont=dict(color=INPUT)),
         yaxis=dict(title=dict(text=f"score e_{t}j"), range=[min(0, scores.min()) - 0.15 * span,
                                                              max(0, scores.max()) + 0.2 * span]),
-        xaxis2=dict(domain=[0.55, 1], tickangle=-45, tickfont=dict(color=INPUT), anchor="y2"),
+        xaxis2=dict(domain=[0.57, 1], tickangle=-45, tickfont=dict(color=INPUT), anchor="y2"),
         yaxis2=dict(title=dict(text=f"weight α_{t}j"), range=[0, 1.15], anchor="x2"),
         showlegend=False, bargap=0.25, uirevision="attention-step",
     )
