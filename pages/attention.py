@@ -18,7 +18,8 @@ SCORE_NAMES = {"additive": "Additive (Bahdanau)", "dot": "Dot product (Luong)"}
 SCORE_SHORT = {"additive": "additive", "dot": "dot-product"}
 SETTINGS = (Setting("at_ex", "attention", study.KEYS), Setting("at_cell", "gru", CELLS),
             Setting("at_score", "additive", study.SCORES), Setting("at_seed", 0, low=0, high=9999),
-            Setting("at_t", 0, low=0, high=60), Setting("at_text", "", max_length=study.MAX_CHARS))
+            Setting("at_t", 0, low=0, high=60), Setting("at_text", "", max_length=study.MAX_CHARS),
+            Setting("at_mine", False))
 
 v = page_start(
     "Attention",
@@ -40,21 +41,10 @@ with st.container(border=True):
 training = attention.shared_training(key, cell, score, seed)
 
 
-@st.fragment(run_every=None if training.done else attention.TICK_SECONDS)
-def progress():
-    training.advance()
-    tr = training.trainer
-    st.progress(min(1.0, tr.step / tr.config.steps),
-                text=f"Training {CELL_NAMES[cell]}, {SCORE_SHORT[score]} attention, seed {seed}: update "
-                f"{tr.step} of {tr.config.steps}" + (f", loss {tr.history[-1]['loss']:.4f}" if tr.history else ""))
-    if training.done:
-        st.rerun(scope="app")
-
-
 if not training.done:
     st.info("This setting has not been trained on this server yet: it trains now, once for everyone who opens it "
             "(the default setting opens trained at once).", icon=":material/model_training:")
-    progress()
+    attention.train_live(training, f"{CELL_NAMES[cell]}, {SCORE_SHORT[score]} attention, seed {seed}")
     page_end(SETTINGS)
     st.stop()
 if training.trainer.stopped:
@@ -140,7 +130,7 @@ def decoder_view():
 decoder_view()
 
 if key == "attention":
-    attention.why_attention()
+    attention.why_attention(cell, score, seed)
 
 st.header("Downloads")
 d = st.columns(3)

@@ -179,3 +179,24 @@ def test_the_downloaded_files_hold_the_models_weights_and_its_alpha():
     assert zone.loc[zone["alpha"].idxmax(), "source word"] == "Area"
     record = pd.read_csv(io.BytesIO(record_csv), keep_default_na=False)
     assert set(record["quantity"]) == {"s_prev", "s", "c", "q", "e", "alpha", "y"}
+
+
+def test_why_attention_for_another_setting_trains_its_twin_without_attention():
+    from ui import attention
+    # this setting's own model and its twin are marked finished (untrained weights): the test is of the controls,
+    # the trainings themselves are tested in test_attention_study.py
+    mine = attention.shared_training("attention", "lstm", "dot", 11)
+    mine.trainer.step = mine.trainer.config.steps
+    at = start(at_cell="lstm", at_score="dot", at_seed=11)
+    assert chart(at, "att-comparison")["data"][1]["name"] == "without attention"       # the shipped one meanwhile
+    at.toggle(key="at_mine").set_value(True).run()
+    assert not at.exception
+    assert "without attention, seed 11: update" in at.get("progress")[0].proto.text
+    assert at.query_params["at_mine"] in ("1", ["1"])
+    twin = attention.shared_training("attention", "lstm", "none", 11)
+    assert twin.trainer.step > 0 and twin.trainer.model.attention == "none" and twin.trainer.model.bridge
+    twin.trainer.step = twin.trainer.config.steps
+    at.run()
+    fig = chart(at, "att-comparison")
+    assert [t["name"] for t in fig["data"]] == ["with attention", "without attention"]
+    assert "The same LSTM encoder–decoder, trained on the same pairs from seed 11" in texts(at)

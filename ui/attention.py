@@ -134,10 +134,50 @@ def model_bytes(key, cell, score, seed):
     return buf.getvalue()
 
 
-def why_attention():
-    """Bahdanau's result in small: held-out accuracy against sentence length with and without attention."""
+def train_live(training, label):
+    """The progress of a shared training, advanced by this session's fragment ticks until it is done; then a full
+    rerun draws what it trained."""
+    @st.fragment(run_every=None if training.done else TICK_SECONDS)
+    def tick():
+        training.advance()
+        tr = training.trainer
+        loss = f", loss {tr.history[-1]['loss']:.4f}" if tr.history else ""
+        st.progress(min(1.0, tr.step / tr.config.steps),
+                    text=f"Training {label}: update {tr.step} of {tr.config.steps}{loss}")
+        if training.done:
+            st.rerun(scope="app")
+    tick()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def live_comparison(cell, score, seed):
+    """With and without attention for a setting whose two models have been trained here; read only."""
+    data = corpus("attention")
+    with_model = shared_training("attention", cell, score, seed).trainer.model
+    without = shared_training("attention", cell, "none", seed).trainer.model
+    held_out = data.meta["held_out"]
+    a, b = study.accuracy_by_length(with_model, held_out, data), study.accuracy_by_length(without, held_out, data)
+    lengths = list(a)
+    return {"cell": cell, "seed": int(seed), "lengths": lengths,
+            "with": [a[n]["right"] / a[n]["total"] for n in lengths],
+            "without": [b[n]["right"] / b[n]["total"] for n in lengths], "pairs": [a[n]["pairs"] for n in lengths]}
+
+
+def why_attention(cell, score, seed):
+    """Bahdanau's result in small: held-out accuracy against sentence length with and without attention, for the
+    shipped default setting, or for this page's setting once its twin without attention has trained here."""
     st.header("Why attention")
     result = comparison()
+    if (cell, score, int(seed)) != study.default_setting():
+        mine = st.toggle(f"Compare for this setting ({CELL_NAMES[cell]}, seed {seed}) instead of the shipped "
+                         "GRU, seed 0", key="at_mine",
+                         help="Trains the same encoder–decoder without attention from this seed, once per server.")
+        if mine:
+            twin = shared_training("attention", cell, "none", seed)
+            if not twin.done:
+                train_live(twin, f"{CELL_NAMES[cell]} without attention, seed {seed}")
+                return
+            result = live_comparison(cell, score, seed)
     if result is None:
         st.warning("The comparison has not been computed for this installation: run `make weights`.")
         return
