@@ -39,8 +39,6 @@ with st.container(border=True):
     c[3].number_input("Seed", 0, 9999, step=1, key="at_seed")
 
 training = attention.shared_training(key, cell, score, seed)
-
-
 if not training.done:
     st.info("This setting has not been trained on this server yet: it trains now, once for everyone who opens it "
             "(the default setting opens trained at once).", icon=":material/model_training:")

@@ -1,6 +1,6 @@
 """The attention page in a real browser on a fresh server: opened by its URL (a step in the link), trained at once
-from the shipped model, the decoder stepped with Next and Previous showing the engine's α, and the lines view
-isolating a word's lines on hover."""
+from the shipped model, the decoder stepped with Next and Previous showing the engine's α, the lines view
+isolating a word's lines on hover, and Play / Pause."""
 
 import numpy as np
 from browser import browser, fresh_server, open_page, screenshot, settle  # noqa: F401
@@ -55,5 +55,15 @@ def test_open_by_url_and_step_the_decoder(browser):  # noqa: F811
         best = max(titles, key=lambda t: float(t.split("= ")[1]))
         assert best.startswith("zone ← Area") and np.isclose(float(best.split("= ")[1]),
                                                               rec.weights[4, 0, EN.index("Area")], atol=1e-4)
+
+        # Play steps on by itself from the step shown, Pause stops it
+        page.get_by_role("button", name="Play").click()
+        page.get_by_text("Output step t = 6 of 14").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+        settle(page)
+        shown = page.locator("h3", has_text="Output step").first.inner_text()
+        page.wait_for_timeout(3000)                             # paused: no further step
+        assert page.locator("h3", has_text="Output step").first.inner_text() == shown
         screenshot(page, "attention")
         page.close()
