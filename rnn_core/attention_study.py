@@ -220,28 +220,27 @@ def accuracy_by_length(model, pairs, data):
     return dict(sorted(out.items()))
 
 
-def comparison(cell, seed, with_model=None, data=None):
+def comparison(cell, seed, with_model=None, data=None, without_model=None):
     """Bahdanau's result in small: the example's encoder–decoder trained with its attention and without any
     (the same pairs, seed and training), scored on the held-out pairs by source length.
 
-    ``with_model`` reuses an already trained attention model. Returns {"cell", "seed", "lengths",
+    ``with_model`` and ``without_model`` reuse models already trained so. Returns {"cell", "seed", "lengths",
     "with": [accuracy per length], "without": [...], "pairs": [held-out pairs per length]}.
     """
     data = EXAMPLES["attention"].data() if data is None else data
-    score = EXAMPLES["attention"].attention
-    if with_model is None:
-        run = trainer("attention", cell, score, seed, data)
-        run.run()
-        with_model = run.model
-    plain = trainer("attention", cell, "none", seed, data)
-    plain.run()
-    held_out = data.meta["held_out"]
-    a, b = accuracy_by_length(with_model, held_out, data), accuracy_by_length(plain.model, held_out, data)
-    lengths = list(a)
-    return {"cell": cell, "seed": int(seed), "lengths": lengths,
-            "with": [a[n]["right"] / a[n]["total"] for n in lengths],
-            "without": [b[n]["right"] / b[n]["total"] for n in lengths],
-            "pairs": [a[n]["pairs"] for n in lengths]}
+    models, score_with = {}, EXAMPLES["attention"].attention
+    for name, model, score in (("with", with_model, score_with), ("without", without_model, "none")):
+        if model is None:
+            run = trainer("attention", cell, score, seed, data)
+            run.run()
+            model = run.model
+        models[name] = accuracy_by_length(model, data.meta["held_out"], data)
+    lengths = list(models["with"])
+    result = {"cell": cell, "seed": int(seed), "lengths": lengths}
+    for name, acc in models.items():
+        result[name] = [acc[n]["right"] / acc[n]["total"] for n in lengths]
+    result["pairs"] = [models["with"][n]["pairs"] for n in lengths]
+    return result
 
 
 def shipped_comparison():

@@ -108,7 +108,8 @@ def test_the_shipped_model_is_what_training_from_its_seed_gives(data, trained):
 
 def test_the_shipped_comparison_is_what_training_without_attention_gives(data, trained):
     shipped = json.loads((study.WEIGHTS / study.COMPARISON_FILE).read_text())
-    fresh = study.comparison("gru", 0, with_model=trained("gru", "additive", 0), data=data)
+    fresh = study.comparison("gru", 0, with_model=trained("gru", "additive", 0), data=data,
+                             without_model=trained("gru", "none", 0))
     assert fresh["lengths"] == shipped["lengths"] == [11, 12, 13] and fresh["pairs"] == shipped["pairs"]
     np.testing.assert_allclose(fresh["with"], shipped["with"], atol=0.02)
     np.testing.assert_allclose(fresh["without"], shipped["without"], atol=0.05)
@@ -129,7 +130,8 @@ def test_the_reordered_words_attend_to_the_words_they_translate(data, trained, c
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_with_attention_the_longest_sentences_are_translated_better(data, trained, seed):
-    result = study.comparison("gru", seed, with_model=trained("gru", "additive", seed), data=data)
+    result = study.comparison("gru", seed, with_model=trained("gru", "additive", seed), data=data,
+                              without_model=trained("gru", "none", seed))
     assert result["with"][-1] >= result["without"][-1] + 0.1, result
     assert min(result["with"]) > 0.9, result
 

@@ -152,15 +152,9 @@ def train_live(training, label):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def live_comparison(cell, score, seed):
     """With and without attention for a setting whose two models have been trained here; read only."""
-    data = corpus("attention")
-    with_model = shared_training("attention", cell, score, seed).trainer.model
-    without = shared_training("attention", cell, "none", seed).trainer.model
-    held_out = data.meta["held_out"]
-    a, b = study.accuracy_by_length(with_model, held_out, data), study.accuracy_by_length(without, held_out, data)
-    lengths = list(a)
-    return {"cell": cell, "seed": int(seed), "lengths": lengths,
-            "with": [a[n]["right"] / a[n]["total"] for n in lengths],
-            "without": [b[n]["right"] / b[n]["total"] for n in lengths], "pairs": [a[n]["pairs"] for n in lengths]}
+    return study.comparison(cell, seed, data=corpus("attention"),
+                            with_model=shared_training("attention", cell, score, seed).trainer.model,
+                            without_model=shared_training("attention", cell, "none", seed).trainer.model)
 
 
 def why_attention(cell, score, seed):

@@ -16,13 +16,14 @@ export default function ({ data, parentElement }) {
   const old = parentElement.querySelector("svg.att-lines");
   if (old) old.remove();
   const { source, written, alpha, languages } = data;
-  const rowH = 30, top = 24, width = 560, leftX = 190, rightX = 370;
+  // a narrow drawing: the browser scales it up to the column, so the words stay large on a projector
+  const rowH = 26, top = 24, width = 400, leftX = 140, rightX = 260;
   const height = top + rowH * Math.max(source.length, written.length) + 10;
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("class", "att-lines");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("width", "100%");
-  svg.style.maxWidth = width + "px";
+  svg.style.maxWidth = 1.4 * width + "px";
   const y = (k) => top + rowH * k + rowH / 2;
   const head = (text, x, anchor) => {
     const t = document.createElementNS(NS, "text");
@@ -67,8 +68,8 @@ export default function ({ data, parentElement }) {
 
 CSS = """
 svg.att-lines { font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; }
-.att-head { font-size: 13px; fill: #4A5568; }
-.att-word { font-size: 17px; cursor: default; }
+.att-head { font-size: 12px; fill: #4A5568; }
+.att-word { font-size: 16px; cursor: default; }
 .att-src { fill: #C05621; }
 .att-out { fill: #2F855A; }
 .att-on { font-weight: 700; }

@@ -38,8 +38,8 @@ def attention_map(weights, source, written, block=None, height=None, languages=(
         raise ValueError(f"{len(written)}×{len(source)} labels for weights of shape {weights.shape}")
     trace = dict(type="heatmap", z=weights, x=list(range(T_in)), y=list(range(T_out)), zmin=0, zmax=1,
                  colorscale=SEQUENTIAL, xgap=1, ygap=1, textfont=dict(size=12), texttemplate="%{text}",
-                 # α below 0.005 would print as 0.00 in every cell: left blank so the alignment stands out
-                 text=[[f"{a:.2f}" if a >= 0.005 else "" for a in row] for row in weights],
+                 # small α printed in every cell would bury the alignment: below 0.05 only the colour (and hover)
+                 text=[[f"{a:.2f}" if a >= 0.05 else "" for a in row] for row in weights],
                  customdata=[[[w, s] for s in _labels(source)] for w in _labels(written)],
                  colorbar=dict(title=dict(text="α"), thickness=12, len=0.8),
                  hovertemplate="writing %{customdata[0]}<br>reading %{customdata[1]}: α = %{z:.4f}<extra></extra>")
