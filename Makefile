@@ -57,9 +57,12 @@ bench: $(STAMP)
 bench-classroom: $(STAMP) haproxy
 	$(BIN)/python -m bench classroom
 
+# the shipped models (rnn_core/weights/), each trained from its seed and checked by a test to reproduce:
+# the attention page's model and its with/without-attention comparison (tests/test_attention_study.py), and
 # the Generate and explorer pages' ready-trained default: the LSTM of rnn_core.text_model.DEFAULTS on the
 # generated corpus (tests/test_text_outcome.py trains it again and compares)
 weights: $(STAMP)
+	$(THREADS) $(BIN)/python -m rnn_core.attention_study
 	$(THREADS) $(BIN)/python -m rnn_core train text --corpus structured --quiet --out rnn_core/weights/structured_lstm.npz
 
 lint: $(STAMP)

@@ -81,6 +81,10 @@ class Seq2SeqRecord:
         c_t = Σ_j α_tj h_j.
     features : ndarray of shape (T_out, B, T_in, A) or None
         u_tj = tanh(W_q s_t + W_k h_j + b), additive attention only (backward reuses it).
+    queries : ndarray of shape (T_out, B, A) or None
+        q_t = W_q s_t + b, additive attention only.
+    keys : ndarray of shape (T_in, B, A) or None
+        k_j = W_k h_j, additive attention only (so u_tj = tanh(q_t + k_j)).
 
     After backward (None for attention="none"):
 
@@ -97,6 +101,8 @@ class Seq2SeqRecord:
     weights: np.ndarray | None = None
     context: np.ndarray | None = None
     features: np.ndarray | None = None
+    queries: np.ndarray | None = None
+    keys: np.ndarray | None = None
     d_context: np.ndarray | None = None
     d_weights: np.ndarray | None = None
     d_scores: np.ndarray | None = None
@@ -274,7 +280,7 @@ class Seq2Seq:
 
     # ------------------------------------------------------------------ attention
     def _attend(self, s, h, source_mask):
-        """Scores e, weights α, context c and (additive) u of states s (T, B, H) over outputs h (J, B, H)."""
+        """Scores e, weights α, context c and (additive) u, q, k of states s (T, B, H) over outputs h (J, B, H)."""
         if self.attention == "additive":
             P = self.attention_params
             q = s @ P["W_q"].T + P["bias"]                               # q_t = W_q s_t + b      (T, B, A)
@@ -283,13 +289,13 @@ class Seq2Seq:
             np.tanh(u, out=u)                                            # u_tj (in place: u is the big one)
             e = u @ P["v"]                                               # e_tj = v · u_tj
         else:
-            u = None
+            u = q = k = None
             e = _bmm(s, h.transpose(2, 1, 0))                            # e_tj = s_t · h_j
         np.copyto(e, -np.inf, where=~source_mask.T[None])                # padding: α = exp(-inf) = 0 exactly
         alpha = np.exp(e - e.max(axis=-1, keepdims=True))                # every row has a real step: max finite
         alpha /= alpha.sum(axis=-1, keepdims=True)
         c = _bmm(alpha, h)                                               # c_t = Σ_j α_tj h_j
-        return e, alpha, c, u
+        return e, alpha, c, u, q, k
 
     def attend(self, s, h, source_lengths=None):
         """Attention of decoder states over encoder outputs, outside a full pass (for inspection).
@@ -317,7 +323,7 @@ class Seq2Seq:
         if not valid or lengths.min() < 1 or lengths.max() > J:
             raise ValueError(f"source_lengths must be {B} whole numbers from 1 to {J}, not {lengths!r}")
         mask = np.arange(J)[:, None] < lengths[None, :]
-        e, alpha, c, _ = self._attend(s, h, mask)
+        e, alpha, c, *_ = self._attend(s, h, mask)
         return e, alpha, c
 
     # ------------------------------------------------------------------ passes
@@ -330,9 +336,9 @@ class Seq2Seq:
     def _read(self, s, enc):
         """What the head reads at every decoder step, with the attention that produced it."""
         if self.attention == "none":
-            return s, (None, None, None, None)
-        e, alpha, c, u = self._attend(s, enc.output, enc.mask)
-        return np.concatenate([c, s], axis=-1), (e, alpha, c, u)
+            return s, (None,) * 6
+        e, alpha, c, u, q, k = self._attend(s, enc.output, enc.mask)
+        return np.concatenate([c, s], axis=-1), (e, alpha, c, u, q, k)
 
     def forward(self, source, decoder_input, source_lengths=None, target_lengths=None, record=True):
         """A teacher-forced pass.
@@ -357,8 +363,8 @@ class Seq2Seq:
                              f"not {B_in} and {B_out} (shapes {np.shape(source)}, {np.shape(decoder_input)})")
         enc = self.encoder.forward(source, lengths=source_lengths, record=record)
         dec = self.decoder.forward(decoder_input, h0=self._initial_state(enc), lengths=target_lengths, record=record)
-        x, (e, alpha, c, u) = self._read(dec.output, enc)
-        return Seq2SeqRecord(enc, dec, self.head.forward(x), self.attention, e, alpha, c, u)
+        x, attended = self._read(dec.output, enc)
+        return Seq2SeqRecord(enc, dec, self.head.forward(x), self.attention, *attended)
 
     __call__ = forward
 

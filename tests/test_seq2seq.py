@@ -106,6 +106,32 @@ def test_weights_are_a_distribution_over_real_source_steps_and_context_is_their_
     np.testing.assert_array_equal(rec.head.h, np.concatenate([rec.context, s], axis=-1))
 
 
+def test_additive_record_holds_each_term_of_the_score():
+    """q_t, k_j and u_tj as recorded add up to e_tj = v · tanh(W_q s_t + b + W_k h_j), written out term by term."""
+    model, source, decoder_input, _ = make_case("gru", "additive")
+    rec = model.forward(source, decoder_input, SOURCE_LENGTHS, TARGET_LENGTHS)
+    P = model.attention_params
+    h, s = rec.encoder.output, rec.decoder.output
+    T_out, B, T_in = rec.scores.shape
+    assert rec.queries.shape == (T_out, B, 4) and rec.keys.shape == (T_in, B, 4)
+    for b in range(B):
+        for t in range(T_out):
+            q = sum(P["W_q"][:, i] * s[t, b, i] for i in range(3)) + P["bias"]
+            np.testing.assert_allclose(rec.queries[t, b], q, rtol=1e-13, atol=1e-15)
+            for j in range(SOURCE_LENGTHS[b]):
+                k = sum(P["W_k"][:, i] * h[j, b, i] for i in range(3))
+                np.testing.assert_allclose(rec.keys[j, b], k, rtol=1e-13, atol=1e-15)
+                e = sum(P["v"][a] * np.tanh(q[a] + k[a]) for a in range(4))
+                np.testing.assert_allclose(rec.scores[t, b, j], e, rtol=1e-12, atol=1e-14)
+
+
+def test_dot_and_no_attention_record_no_additive_terms():
+    for attention in ("dot", "none"):
+        model, source, decoder_input, _ = make_case("lstm", attention)
+        rec = model.forward(source, decoder_input, SOURCE_LENGTHS, TARGET_LENGTHS)
+        assert rec.queries is None and rec.keys is None and rec.features is None
+
+
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_padded_source_steps_change_nothing(attention):
     model, source, decoder_input, _ = make_case("gru", attention)

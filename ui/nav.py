@@ -45,9 +45,11 @@ PAGES = (
              "How far back the gradient reaches in RNN, LSTM and GRU; eigenvalues, clipping, memory."),
     PageInfo("training", "Live training", ":material/model_training:", "Learning",
              "Start, pause, step: the loss, the gradients, the weights and the predictions as the network learns."),
-    PageInfo("generate", "Generate", ":material/edit_note:", "Learning",
+    PageInfo("attention", "Attention", ":material/translate:", "Sequence to sequence",
+             "English to French: the attention map crosses where the words reorder; the decoder word by word."),
+    PageInfo("generate", "Generate", ":material/edit_note:", "Character models",
              "A character model writes: prime, temperature, top-k; samples taken as it trains."),
-    PageInfo("explorer", "Hidden-state explorer", ":material/manage_search:", "Learning",
+    PageInfo("explorer", "Hidden-state explorer", ":material/manage_search:", "Character models",
              "What the units track: text coloured by a unit, select and match, units against features."),
 )
 
