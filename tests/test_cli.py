@@ -80,7 +80,7 @@ def test_trace_typed_input_as_table_and_csv(jazz_file):
 def test_trace_of_an_encoder_decoder_includes_attention(tmp_path):
     path = tmp_path / "casa.npz"
     assert run("train", "casa", "--out", str(path))[0] == 0
-    code, out, _ = run("trace", "--model", str(path), "--format", "json")
+    code, out, _ = run("trace", "--model", str(path), "--input", "casa de papel", "--format", "json")
     doc = json.loads(out)
     assert [s["predicted"] for s in doc["steps"]] == ["paper", "house", "<end>"]
     assert doc["attention"]["source"] == ["casa", "de", "papel"]

@@ -58,13 +58,31 @@ def test_home_and_namaskar_predict_every_next_letter(cell, seed):
     assert predicted_letters(model, data) == list("amaskar")           # the eighth letter is r
 
 
+def test_casa_de_papel_is_held_out_of_a_corpus_where_every_noun_plays_both_roles():
+    data = EXAMPLES["casa"].data()
+    lines = {tuple(s) for s in data.source_tokens}
+    assert ("casa", "de", "papel") not in lines and not any("casa de papel" in " ".join(s) for s in lines)
+    assert ("papel", "de", "casa") in lines                              # the same two words, the other order
+    held = [tuple(s) for s, _ in data.meta["held_out"]]
+    assert held and not set(held) & lines
+    for source, target in zip(data.source_tokens, data.target_tokens, strict=True):
+        if len(source) == 3:                                             # "N de M" → "M N"
+            assert source[1] == "de" and len(target) == 2
+
+
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_casa_de_papel_translates_to_paper_house(cell, seed):
+def test_casa_de_papel_translates_to_paper_house_and_its_attention_crosses(cell, seed):
+    """The lesson of the picture: writing *paper* the decoder looks at *papel*, writing *house* at *casa*."""
     model, data, _ = train_example("casa", cell=cell, seed=seed)
-    words, _ = data.translate(model)
-    assert data.source_tokens == [["casa", "de", "papel"]]
+    phrase = PairData.from_pairs([(["casa", "de", "papel"], ["paper", "house"])], data.source_vocab,
+                                 data.target_vocab)
+    words, rec = phrase.translate(model)
     assert words == [["paper", "house"]]
+    alpha = rec.weights[:2, 0, :3]                                       # rows paper, house; columns casa de papel
+    assert alpha[0].argmax() == 2 and alpha[1].argmax() == 0, alpha
+    assert alpha[0, 2] >= 0.6 and alpha[1, 0] >= 0.6, alpha              # not a near tie
+    assert EXAMPLES["casa"].learned(model, data).ok
 
 
 @pytest.mark.parametrize("cell", CELLS)
