@@ -95,8 +95,29 @@ class Example:
             from .seq2seq import Seq2Seq
             return Seq2Seq(config.cell, len(data.source_vocab), len(data.target_vocab), attention=self.attention,
                            bridge=self.extras.get("bridge", True), **common)
-        return SequenceModel(config.cell, data.x.shape[2], output_size=len(data.output_labels), head=data.head,
-                             target=data.target, recurrent_scale=config.recurrent_scale, **common)
+        model = SequenceModel(config.cell, data.x.shape[2], output_size=len(data.output_labels), head=data.head,
+                              target=data.target, recurrent_scale=config.recurrent_scale, **common)
+        if "gate_bias" in self.extras:                 # the keeping gate starts open (Jozefowicz et al. 2015)
+            set_gate_bias(model.rnn, self.extras["gate_bias"])
+        return model
+
+
+#: the gate each gated cell keeps its memory with, as its block index in the PyTorch gate order
+KEEP_GATE = {"lstm": ("f", 1), "gru": ("z", 1)}
+
+
+def set_gate_bias(rnn, bias):
+    """Set the input bias of the LSTM's forget gate f (the GRU's update gate z) to ``bias`` in every layer.
+
+    With the other bias zero, the gate is σ(bias + W x + U h) ≈ σ(bias) for small inputs and states:
+    bias > 0 holds it open, so c_t ≈ c_{t-1} (h_t ≈ h_{t-1}). A vanilla RNN has no such gate and is left as
+    it is. Returns ``rnn`` (a ``Recurrent``, changed in place).
+    """
+    if rnn.kind in KEEP_GATE:
+        H, (_, g) = rnn.hidden_size, KEEP_GATE[rnn.kind]
+        for k in range(rnn.num_layers):
+            rnn.params[f"bias_ih_l{k}"][g * H:(g + 1) * H] = float(bias)
+    return rnn
 
 
 # ---------------------------------------------------------------------- character and word examples
@@ -257,13 +278,15 @@ def sentiment_learned(model, data):
 MEMORY_SYMBOLS = ("A", "B", "C", "D")
 
 
-def memory_task(distance=20, n=256, seed=0, noise=0.5):
+def memory_task(distance=20, n=256, seed=0, noise=0.75):
     """Recall the first symbol after ``distance`` noisy steps: A ~ ~ … ~ ? → A.
 
     The symbol comes one-hot on four input units; the distractors are Gaussian noise (deviation
     ``noise``) on the very same units, so a network cannot learn to ignore those units: it has to
     store the first symbol and shield it from every later input, which is what gates are for.
-    A flag unit marks the first step and a question-mark unit the last.
+    A flag unit marks the first step and a question-mark unit the last. At noise 0.5 a vanilla RNN
+    sometimes learns to hide the symbol in saturated units (recall 0.67 at distance 20 for one seed and
+    CPU, 0.36 for another); at 0.75 every step's kicks knock it out, while a gate can still close.
     Inputs: shape (distance + 2, n, 6).
     """
     rng = np.random.default_rng(seed)
@@ -498,8 +521,8 @@ def _registry():
           extras={"bridge": False}),
         E("memory", "Memory over distance", "recall the first symbol after 20 distractors", "many-to-one",
           "vanishing gradients", memory_task,
-          TrainConfig(hidden=16, steps=800, lr=0.5, optimizer="momentum", clip=1.0, batch_size=64),
-          memory_learned),
+          TrainConfig(hidden=16, steps=600, lr=0.5, optimizer="momentum", clip=1.0, batch_size=64),
+          memory_learned, extras={"gate_bias": 1.0}),
         E("sine", "Noisy sine", "predict the next value of a noisy sine wave", "many-to-many",
           "articles: stock prices and weather", noisy_sine, TrainConfig(hidden=16, steps=300, lr=0.02),
           sine_learned, encode_numbers),

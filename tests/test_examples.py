@@ -128,13 +128,16 @@ def test_five_shapes_learn(cell, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_memory_over_distance_gates_remember_and_the_vanilla_rnn_does_not(seed):
+    """20 steps of noise (deviation 0.75) on the symbol's own units: the gated cells learn to recall the first
+    symbol, the vanilla RNN stays near chance (1/4), with a wide gap between, on every seed and CPU."""
     recall = {}
     for cell in CELLS:
         model, data, _ = train_example("memory", cell=cell, seed=seed)
-        assert data.meta["distance"] == 20
+        assert data.meta["distance"] == 20 and data.meta["noise"] == 0.75
         recall[cell] = EXAMPLES["memory"].learned(model, data).score
+    print(f"memory recall, seed {seed}: {recall}")                      # the margins, with -s
     assert recall["lstm"] >= 0.9 and recall["gru"] >= 0.9, recall
-    assert recall["rnn"] <= 0.55, recall                                  # chance is 0.25
+    assert recall["rnn"] <= 0.4, recall                                   # chance is 0.25
 
 
 @pytest.mark.parametrize("cell", CELLS)

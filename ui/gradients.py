@@ -22,12 +22,15 @@ UPDATES = (50, 100, 200, 400, 600)          # at most this many updates per netw
 DISTANCES = (2, 5, 10, 20, 40)
 MEMORY_HIDDEN = 16                          # the memory example's own hidden size
 KINDS = ("rnn", "lstm", "gru")
+#: the bias of the LSTM's forget gate and the GRU's update gate: σ(b) = 0.5, 0.73, 0.88, 0.95, 0.98
+GATE_BIASES = (0.0, 1.0, 2.0, 3.0, 4.0)
 
 #: this page's settings (URL parameters): name, default, allowed values
 SETTINGS = (
     Setting("v_len", 50, low=10, high=200),
-    Setting("v_scale", 1.0, low=0.1, high=3.0),
+    Setting("v_scale", 0.8, low=0.1, high=3.0),
     Setting("v_act", "tanh", ACTIVATIONS),
+    Setting("v_bias", 3.0, GATE_BIASES),
     Setting("v_lr", 0.1, LEARNING_RATES),
     Setting("v_clip", 1.0, CLIPS),
     Setting("v_far", 20, FARTHEST),
@@ -46,18 +49,20 @@ def distances_up_to(far):
 
 # ---------------------------------------------------------------------- cached engine calls
 @st.cache_data(max_entries=64, show_spinner=False)
-def norm_studies(T, scale, nonlinearity, hidden, seed):
-    """``gradient_by_distance`` for the vanilla RNN (with ``nonlinearity``), the LSTM and the GRU: same inputs, seed."""
-    return [gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed))
-            for kind in KINDS]
+def norm_studies(T, scale, nonlinearity, hidden, seed, gate_bias=0.0):
+    """``gradient_by_distance`` for the vanilla RNN (with ``nonlinearity``), the LSTM and the GRU (with the gate
+    bias ``gate_bias``): same inputs, seed."""
+    return [gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed),
+                                    gate_bias=float(gate_bias)) for kind in KINDS]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def jacobian_maps(T, scale, nonlinearity, hidden, seed, kinds):
+def jacobian_maps(T, scale, nonlinearity, hidden, seed, kinds, gate_bias=0.0):
     """{kind: JacobianMap} for the first sequence of each cell's study."""
     out = {}
     for kind in kinds:
-        study = gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed))
+        study = gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed),
+                                        gate_bias=float(gate_bias))
         out[kind] = gs.jacobian_map(study)
     return out
 
@@ -105,6 +110,7 @@ def norm_frame(studies):
     for s in studies:
         rows.append(pd.DataFrame({
             "cell": s.kind, "activation": s.nonlinearity if s.kind == "rnn" else "", "recurrent_scale": s.scale,
+            "gate_bias": s.gate_bias if s.kind != "rnn" else np.nan,
             "step_t": s.steps, "steps_before_loss": s.distance, "grad_norm_mean": s.norms,
             "grad_norm_min": s.norms_by_sequence.min(axis=1), "grad_norm_max": s.norms_by_sequence.max(axis=1),
         }))
@@ -157,9 +163,12 @@ HOW_TO_READ = {
              "is **vanishing**: early steps hardly learn from the loss (10⁻⁶ is a millionth). Rising is "
              "**exploding**: early steps get huge, unstable updates. With tanh or ReLU (slope ≤ 1) and ρ < 1 the "
              "RNN's line falls by at least a factor ρ per step; with ρ > 1 it can rise, until tanh saturates. "
-             "Sigmoid's slope is at most ¼, so its line falls unless ρ > 4. These LSTM and GRU are untrained: "
-             "their forget and update gates start near ½, so they forget too; training moves those gates toward "
-             "1 (section 4).",
+             "Sigmoid's slope is at most ¼, so its line falls unless ρ > 4. The LSTM and GRU carry a second path "
+             "past W_hh, the cell (c_t = f ⊙ c_{t−1} + …) or the kept state (z ⊙ h_{t−1}): with the **gate bias** b "
+             "their forget gate f (update gate z) sits near σ(b), 0.95 for b = 3, so the gradient passes back "
+             "nearly whole (the LSTM's can even grow a little: its cell feeds back into h). Set b = 0 and those "
+             "gates sit near ½: then they forget faster than the RNN. Training moves the gates toward 1 "
+             "(section 4); Jozefowicz et al. (2015) start the LSTM's forget gate at b = 1.",
     "eigenvalues": "**How to read it.** Each dot is an eigenvalue λ of one block of W_hh (LSTM and GRU: one block "
                    "per gate); the dashed circle is |λ| = 1. Every block here is ρ times an orthogonal matrix, so "
                    "all its eigenvalues lie on the circle of radius ρ. Inside the unit circle, multiplying by W_hh "
