@@ -84,8 +84,9 @@ class Example:
     attention: str = "additive"
     extras: dict = field(default_factory=dict)
 
-    def data(self):
-        return self.make()
+    def data(self, **options):
+        """The training data; ``options`` go to ``make`` (the memory example's ``distance``)."""
+        return self.make(**options)
 
     def build_model(self, config, data):
         """An untrained model that fits ``data``, shaped by ``config`` (cell, hidden, layers, seed, ...)."""

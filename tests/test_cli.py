@@ -142,3 +142,14 @@ def test_module_entry_point_runs_in_a_fresh_process():
     assert proc.returncode == 2 and proc.stderr.startswith("rnn_core: error:") and "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "rnn_core", "examples"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("jazz")
+
+
+def test_memory_distance_sets_the_task_and_trace_follows_it(tmp_path):
+    path = tmp_path / "memory.npz"
+    code, out, _ = run("train", "memory", "--distance", "3", "--steps", "5", "--hidden", "4", "--out", str(path))
+    assert code == 0 and "after 3 distractors" in out
+    code, out, _ = run("trace", "--model", str(path), "--format", "json")
+    steps = json.loads(out)["steps"]
+    assert max(s["step"] for s in steps) == 3 + 1                        # symbol, 3 distractors, question
+    code, _, err = run("train", "kennedy", "--distance", "3", "--out", str(tmp_path / "k.npz"))
+    assert code == 2 and "--distance is for the memory example" in err
