@@ -23,7 +23,7 @@ v = page_start(
 st.sidebar.caption("This page uses the cell (section 2), hidden units and seed; example, layers and weights "
                    "belong to the other pages.")
 
-c1, c2, c3, c4 = st.columns([2, 2, 1.4, 1.6])
+c1, c2, c3, c4 = st.columns([1.5, 1.7, 2.0, 1.6])
 c1.slider("Sequence length T", 10, 200, key="v_len")
 c2.slider("Recurrent scale ρ (every |eigenvalue| of W_hh)", 0.1, 3.0, step=0.1, key="v_scale",
           help="Each H×H block of W_hh is ρ times an orthogonal matrix; the other biases are zero.")

@@ -99,6 +99,7 @@ def test_memory_figure_draws_recall_per_cell_with_chance():
     assert list(fig.data[1].y) == [1.0, 0.95]
     assert fig.data[1].line.color == vg.CELL_COLORS["gru"]
     assert any(s.y0 == 0.25 for s in fig.layout.shapes)
+    assert fig.layout.margin.l >= 80 and fig.layout.yaxis.automargin             # room for the y-axis title
 
 
 @pytest.mark.parametrize("values", [[3e-6, 0.02, 1.0], [0.4, 0.9], [1e-30, 1e12]])
