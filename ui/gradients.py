@@ -187,8 +187,10 @@ HOW_TO_READ = {
                 "An update moves the weights by at most learning rate × threshold: set either too high and one "
                 "step can still kill the ReLUs; too low and training crawls.",
     "memory": "**How to read it.** Each point is one network trained from scratch and tested on fresh sequences; "
-              f"chance is {gs.CHANCE:.0%}. The vanilla RNN drops to chance, or to about half (telling only some "
-              "symbols apart), within a few steps: the gradient from the answer fades before it reaches the "
-              "symbol. The LSTM and GRU hold longer: their gates learn to keep the cell (f ≈ 1) or the state "
-              "(z ≈ 1), so the gradient passes back unchanged. A miss can also mean 'not within this many updates'.",
+              f"chance is {gs.CHANCE:.0%}. The distractors are noise on the symbol's own input units, so a network "
+              "has to store the symbol and shield it from every later input. The vanilla RNN manages a few steps, "
+              "then drops to chance: the gradient from the answer fades before it reaches the symbol, and nothing "
+              "shields its state. The LSTM and GRU hold: their gates learn to keep the cell (f ≈ 1) or the state "
+              "(z ≈ 1), so the gradient passes back unchanged (they start with that gate's bias at 1, as "
+              "Jozefowicz et al. 2015 recommend). A miss can also mean 'not within this many updates'.",
 }
