@@ -156,3 +156,13 @@ def test_sampling_is_seeded_and_temperature_sharpens():
     top1 = generate(model, data.input_vocab, "n", temperature=1.0, top_k=1, seed=9)
     assert top1.text == greedy.text == "namaskar"
     assert greedy.record.y.shape[0] == len("namaskar")                  # the replay covers every letter
+
+
+def test_an_outcome_says_what_its_score_measures():
+    from rnn_core.examples import Outcome
+    assert str(Outcome(False, 0.7, ("a → b",), "recall on fresh sequences")) == \
+        "not learned yet (recall on fresh sequences 0.7): a → b"
+    for key, example in EXAMPLES.items():                     # untrained: the words are there all the same
+        data = example.data()
+        outcome = example.learned(example.build_model(example.defaults, data), data)
+        assert outcome.measure != "score" and outcome.measure in str(outcome), key
