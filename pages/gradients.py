@@ -80,14 +80,18 @@ st.subheader("4. Memory over distance")
 st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed) learns to recall the first of "
             "A, B, C, D after N noisy steps, once per distance N: the memory example's own training, "
             "stopped early once a check set is recalled.")
-c1, c2, c3 = st.columns([2, 2, 1])
+c1, c2, c3, c4 = st.columns([2, 2, 1.4, 1])
 c1.select_slider("Longest distance", ug.FARTHEST, key="v_far")
 c2.select_slider("At most this many updates per network", ug.UPDATES, key="v_updates")
-far, updates = int(v["v_far"]), int(v["v_updates"])
-key = (seed, updates, far)
-if c3.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
+c3.segmented_control("Seeds averaged", ug.SEED_COUNTS, key="v_seeds", required=True,
+                     help="3: each cell and distance is trained with the sidebar's seed and the next two; the chart "
+                          "shows their mean and, as a bar, the lowest and highest.")
+far, updates, n_seeds = int(v["v_far"]), int(v["v_updates"]), int(v["v_seeds"])
+key = (seed, updates, far, n_seeds)
+if c4.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
     bar = st.progress(0.0, text="Starting")
-    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text))
+    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text),
+                                        seeds=n_seeds)
     bar.empty()
     st.session_state["_v_memory"] = {"key": key, "points": points, "seconds": wall}
 result = st.session_state.get("_v_memory")
@@ -99,7 +103,7 @@ if result and result["key"] == key:
                f"({trained:.1f} s of training when first computed; repeats come from the cache).")
     download_csv(ug.memory_frame(points), f"memory_over_distance_seed{seed}.csv", key="v_dl_memory")
 else:
-    st.info(f"Press **Run** to train {3 * len(ug.distances_up_to(far))} networks (about 10 s up to distance 20, "
-            "half a minute up to 40; results are kept for these settings).", icon=":material/info:")
+    st.info(f"Press **Run** to train {3 * n_seeds * len(ug.distances_up_to(far))} networks (about 10 s per seed up "
+            "to distance 20, half a minute up to 40; results are kept for these settings).", icon=":material/info:")
 
 page_end(ug.SETTINGS)

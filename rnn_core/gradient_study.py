@@ -351,6 +351,7 @@ class MemoryPoint:
     updates : int           updates made (training stops early once a check set is recalled)
     seconds : float         training time
     stopped : str or None   the trainer's divergence message, if any
+    seed : int              the network's seed (initial weights and batch order)
     """
 
     kind: str
@@ -359,6 +360,7 @@ class MemoryPoint:
     updates: int
     seconds: float
     stopped: str | None = None
+    seed: int = 0
 
 
 def memory_recall(kind, distance, hidden=16, seed=0, max_steps=600, check_every=50, enough=0.95):
@@ -386,4 +388,4 @@ def memory_recall(kind, distance, hidden=16, seed=0, max_steps=600, check_every=
             break
     seconds = time.perf_counter() - start
     recall = test.accuracy(test.run(model, record=False))
-    return MemoryPoint(kind, int(distance), float(recall), trainer.step, seconds, trainer.stopped)
+    return MemoryPoint(kind, int(distance), float(recall), trainer.step, seconds, trainer.stopped, int(seed))

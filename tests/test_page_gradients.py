@@ -122,3 +122,14 @@ def test_a_bad_link_value_is_refused_with_a_message():
     assert not at.exception
     assert sum("Link setting ignored" in w.value for w in at.warning) == 2
     assert at.session_state["v_scale"] == 0.8 and at.session_state["v_act"] == "tanh"
+
+
+def test_memory_experiment_averages_three_seeds_and_shows_their_spread():
+    at = _run(v_len=10, v_far=10, v_updates=50, v_seeds=3, seed=4)
+    button(at, "Run").click().run()
+    assert not at.exception
+    spec = _chart(at, "Vanilla RNN")
+    expected = np.mean([gs.memory_recall("rnn", 5, hidden=16, seed=s, max_steps=50).recall for s in (4, 5, 6)])
+    assert array(spec["data"][0]["y"])[1] == pytest.approx(expected)                 # distance 5, seeds 4, 5, 6
+    assert all("error_y" in t for t in spec["data"])
+    assert "27 networks" in texts(at)

@@ -121,3 +121,14 @@ def test_gradient_axes_use_the_decade_axis(studies):
     clip = vg.clipping_figure(runs, 1.0)
     for axis in (clip.layout.yaxis, clip.layout.yaxis2):
         assert axis.type == "log" and axis.exponentformat == "power" and float(axis.dtick).is_integer()
+
+
+def test_memory_figure_over_seeds_draws_the_mean_and_the_spread():
+    points = [gs.MemoryPoint("rnn", d, r, 50, 0.1, seed=s) for d, rs in ((2, (1.0, 0.9, 0.95)), (10, (0.2, 0.3, 0.25)))
+              for s, r in enumerate(rs)]
+    trace = vg.memory_figure(points, 0.25).data[0]
+    np.testing.assert_allclose(trace.y, [0.95, 0.25])
+    np.testing.assert_allclose(trace.error_y.array, [0.05, 0.05])                   # up to the highest
+    np.testing.assert_allclose(trace.error_y.arrayminus, [0.05, 0.05])              # down to the lowest
+    single = vg.memory_figure([gs.MemoryPoint("rnn", 2, 0.9, 50, 0.1)], 0.25).data[0]
+    assert single.error_y.array is None

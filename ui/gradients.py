@@ -19,6 +19,7 @@ LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
 CLIPS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
 FARTHEST = (10, 20, 40)                     # the longest distance of the memory experiment
 UPDATES = (50, 100, 200, 400, 600)          # at most this many updates per network
+SEED_COUNTS = (1, 3)                        # networks per cell and distance (seeds s, s + 1, …), averaged
 DISTANCES = (2, 5, 10, 20, 40)
 MEMORY_HIDDEN = 16                          # the memory example's own hidden size
 KINDS = ("rnn", "lstm", "gru")
@@ -35,6 +36,7 @@ SETTINGS = (
     Setting("v_clip", 1.0, CLIPS),
     Setting("v_far", 20, FARTHEST),
     Setting("v_updates", 600, UPDATES),
+    Setting("v_seeds", 1, SEED_COUNTS),
 )
 
 
@@ -88,16 +90,16 @@ def memory_point(kind, distance, seed, updates):
     return gs.memory_recall(kind, int(distance), hidden=MEMORY_HIDDEN, seed=int(seed), max_steps=int(updates))
 
 
-def memory_experiment(seed, updates, far, progress=None):
-    """Every cell at every distance up to ``far``: (points, wall seconds). ``progress(done, total, text)``
-    is called before each network (and at the end)."""
-    jobs = [(kind, d) for d in distances_up_to(far) for kind in KINDS]
+def memory_experiment(seed, updates, far, progress=None, seeds=1):
+    """Every cell at every distance up to ``far``, once per seed ``seed`` … ``seed + seeds - 1``: (points, wall
+    seconds). ``progress(done, total, text)`` is called before each network (and at the end)."""
+    jobs = [(kind, d, s) for d in distances_up_to(far) for kind in KINDS for s in range(int(seed), int(seed) + seeds)]
     points = []
     start = time.perf_counter()
-    for k, (kind, d) in enumerate(jobs):
+    for k, (kind, d, s) in enumerate(jobs):
         if progress:
-            progress(k, len(jobs), f"Training the {kind.upper()} at distance {d} ({k + 1} of {len(jobs)})")
-        points.append(memory_point(kind, d, int(seed), int(updates)))
+            progress(k, len(jobs), f"Training the {kind.upper()} at distance {d}, seed {s} ({k + 1} of {len(jobs)})")
+        points.append(memory_point(kind, d, s, int(updates)))
     if progress:
         progress(len(jobs), len(jobs), "Done")
     return points, time.perf_counter() - start
@@ -151,7 +153,8 @@ def clipping_frame(runs):
 
 
 def memory_frame(points):
-    return pd.DataFrame([{"cell": p.kind, "distance": p.distance, "recall": p.recall, "chance": gs.CHANCE,
+    return pd.DataFrame([{"cell": p.kind, "distance": p.distance, "seed": p.seed, "recall": p.recall,
+                          "chance": gs.CHANCE,
                           "updates": p.updates, "train_seconds": round(p.seconds, 3),
                           "stopped": p.stopped or ""} for p in points])
 

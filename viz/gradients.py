@@ -254,7 +254,8 @@ def clipping_figure(runs, threshold, height=620):
 
 
 def memory_figure(points, chance, height=460):
-    """Recall against distance, one line per cell, with the chance level.
+    """Recall against distance, one line per cell, with the chance level; with several seeds per cell and
+    distance, the line is their mean and a bar spans the lowest to the highest.
 
     Parameters
     ----------
@@ -266,13 +267,23 @@ def memory_figure(points, chance, height=460):
     kinds = list(dict.fromkeys(p.kind for p in points))
     distances = sorted({p.distance for p in points})
     for kind in kinds:
-        mine = sorted((p for p in points if p.kind == kind), key=lambda p: p.distance)
+        mine = [p for p in points if p.kind == kind]
+        ds = sorted({p.distance for p in mine})
+        groups = [[p.recall for p in mine if p.distance == d] for d in ds]
+        mean = [float(np.mean(g)) for g in groups]
+        spread = max(len(g) for g in groups) > 1
         fig.add_trace(go.Scatter(
-            x=[p.distance for p in mine], y=[p.recall for p in mine], mode="lines+markers", name=CELL_NAMES[kind],
+            x=ds, y=mean, mode="lines+markers", name=CELL_NAMES[kind],
             line=dict(color=CELL_COLORS[kind], width=3.5, dash=CELL_DASHES[kind]), marker=dict(size=12),
-            customdata=[[p.updates, p.seconds] for p in mine],
+            error_y=dict(type="data", symmetric=False, array=[max(g) - m for g, m in zip(groups, mean, strict=True)],
+                         arrayminus=[m - min(g) for g, m in zip(groups, mean, strict=True)], thickness=2.5,
+                         width=8, color=CELL_COLORS[kind]) if spread else None,
+            customdata=[[len(g), min(g), max(g), sum(p.updates for p in mine if p.distance == d),
+                         sum(p.seconds for p in mine if p.distance == d)] for g, d in zip(groups, ds, strict=True)],
             hovertemplate=f"{CELL_NAMES[kind]}<br>distance %{{x}}<br>recall %{{y:.1%}}"
-                          "<br>%{customdata[0]} updates, %{customdata[1]:.1f} s<extra></extra>"))
+                          + (" (mean of %{customdata[0]} seeds: %{customdata[1]:.1%} to %{customdata[2]:.1%})"
+                             if spread else "")
+                          + "<br>%{customdata[3]} updates, %{customdata[4]:.1f} s<extra></extra>"))
     fig.add_hline(y=chance, line=dict(color=MUTED, dash="dash", width=2), annotation_text=f"chance ({chance:.0%})",
                   annotation_position="bottom right", annotation_font=dict(size=14, color=TEXT))
     base_layout(fig, height=height, title="Recall of the first symbol after N noisy steps")
