@@ -194,6 +194,7 @@ HOW_TO_READ = {
               "has to store the symbol and shield it from every later input. The vanilla RNN manages a few steps, "
               "then drops to chance: the gradient from the answer fades before it reaches the symbol, and nothing "
               "shields its state. The LSTM and GRU hold: their gates learn to keep the cell (f ≈ 1) or the state "
-              "(z ≈ 1), so the gradient passes back unchanged (they start with that gate's bias at 1, as "
-              "Jozefowicz et al. 2015 recommend). A miss can also mean 'not within this many updates'.",
+              "(z ≈ 1), so the gradient passes back unchanged (they start with that gate's bias at 1 for the "
+              "LSTM, as Jozefowicz et al. 2015 recommend, and 2 for the GRU). A miss can also mean 'not within "
+              "this many updates'.",
 }
