@@ -77,7 +77,8 @@ st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s.")
 download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
 
 st.subheader("4. Memory over distance")
-st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed) learns to recall the first of "
+st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed, or it and the next two) learns to "
+            "recall the first of "
             "A, B, C, D after N noisy steps, once per distance N: the memory example's own training, "
             "stopped early once a check set is recalled.")
 c1, c2, c3, c4 = st.columns([2, 2, 1.4, 1])
