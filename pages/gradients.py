@@ -17,22 +17,26 @@ v = page_start(
     "Vanishing & exploding gradients",
     "Backpropagation multiplies the gradient by one Jacobian per step back in time. Below, a loss at the "
     "**last step only** is sent back through a vanilla RNN, an LSTM and a GRU with the same inputs and seed. "
-    "Move the **recurrent scale ρ** across 1 and watch the vanilla RNN's line tip over: below 1 the gradient "
-    "fades toward early steps (vanishing), above 1 it grows (exploding).",
+    "Below 1 the vanilla RNN's gradient fades toward early steps (vanishing); move the **recurrent scale ρ** "
+    "past 1 and it grows (exploding). The gated cells keep it while their gates are open (the **gate bias**).",
     ug.SETTINGS)
 st.sidebar.caption("This page uses the cell (section 2), hidden units and seed; example, layers and weights "
                    "belong to the other pages.")
 
-c1, c2, c3 = st.columns([2, 2, 1.4])
+c1, c2, c3, c4 = st.columns([1.5, 1.7, 2.0, 1.6])
 c1.slider("Sequence length T", 10, 200, key="v_len")
 c2.slider("Recurrent scale ρ (every |eigenvalue| of W_hh)", 0.1, 3.0, step=0.1, key="v_scale",
-          help="Each H×H block of W_hh is ρ times an orthogonal matrix; biases are zero.")
+          help="Each H×H block of W_hh is ρ times an orthogonal matrix; the other biases are zero.")
 c3.segmented_control("Vanilla RNN activation", ug.ACTIVATIONS, key="v_act", required=True)
-T, scale, act = int(v["v_len"]), ug.scale_of(v["v_scale"]), v["v_act"]
+c4.select_slider("Gate bias b (LSTM forget f, GRU update z)", ug.GATE_BIASES, key="v_bias",
+                 format_func=lambda b: f"{b:g}",
+                 help="Added to the forget gate's (GRU: update gate's) bias, so the gate starts near σ(b): "
+                      "0.5 for 0, 0.73 for 1 (Jozefowicz et al. 2015), 0.95 for 3. Open gates keep the memory.")
+T, scale, act, bias = int(v["v_len"]), ug.scale_of(v["v_scale"]), v["v_act"], float(v["v_bias"])
 hidden, seed, cell = int(v["hidden"]), int(v["seed"]), v["cell"]
 
 st.subheader("1. How far back the gradient reaches")
-studies = ug.norm_studies(T, scale, act, hidden, seed)
+studies = ug.norm_studies(T, scale, act, hidden, seed, bias)
 st.plotly_chart(vg.norm_by_step_figure(studies), width="stretch", key="v_norms")
 if not all(s.finite for s in studies):
     st.warning("Some norms overflowed the largest floating-point number and are left out of the chart.")
@@ -50,7 +54,7 @@ if cell == "rnn":
             icon=":material/info:")
     st.button("Show the LSTM beside it", on_click=show_lstm, icon=":material/swap_horiz:", key="v_to_lstm")
 download_csv(ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
-maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds)
+maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds, bias)
 st.plotly_chart(vg.jacobian_figure([maps[k] for k in kinds], titles), width="stretch", key="v_jacobians")
 st.caption(ug.HOW_TO_READ["jacobians"])
 download_csv(ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
@@ -73,17 +77,22 @@ st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s.")
 download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
 
 st.subheader("4. Memory over distance")
-st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed) learns to recall the first of "
+st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed, or it and the next two) learns to "
+            "recall the first of "
             "A, B, C, D after N noisy steps, once per distance N: the memory example's own training, "
             "stopped early once a check set is recalled.")
-c1, c2, c3 = st.columns([2, 2, 1])
+c1, c2, c3, c4 = st.columns([2, 2, 1.4, 1])
 c1.select_slider("Longest distance", ug.FARTHEST, key="v_far")
 c2.select_slider("At most this many updates per network", ug.UPDATES, key="v_updates")
-far, updates = int(v["v_far"]), int(v["v_updates"])
-key = (seed, updates, far)
-if c3.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
+c3.segmented_control("Seeds averaged", ug.SEED_COUNTS, key="v_seeds", required=True,
+                     help="3: each cell and distance is trained with the sidebar's seed and the next two; the chart "
+                          "shows their mean and, as a bar, the lowest and highest.")
+far, updates, n_seeds = int(v["v_far"]), int(v["v_updates"]), int(v["v_seeds"])
+key = (seed, updates, far, n_seeds)
+if c4.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
     bar = st.progress(0.0, text="Starting")
-    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text))
+    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text),
+                                        seeds=n_seeds)
     bar.empty()
     st.session_state["_v_memory"] = {"key": key, "points": points, "seconds": wall}
 result = st.session_state.get("_v_memory")
@@ -95,7 +104,7 @@ if result and result["key"] == key:
                f"({trained:.1f} s of training when first computed; repeats come from the cache).")
     download_csv(ug.memory_frame(points), f"memory_over_distance_seed{seed}.csv", key="v_dl_memory")
 else:
-    st.info(f"Press **Run** to train {3 * len(ug.distances_up_to(far))} networks (about 10 s up to distance 20, "
-            "half a minute up to 40; results are kept for these settings).", icon=":material/info:")
+    st.info(f"Press **Run** to train {3 * n_seeds * len(ug.distances_up_to(far))} networks (about 10 s per seed up "
+            "to distance 20, half a minute up to 40; results are kept for these settings).", icon=":material/info:")
 
 page_end(ug.SETTINGS)

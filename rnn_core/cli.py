@@ -51,6 +51,7 @@ def _parser():
     t.add_argument("--optimizer", choices=OPTIMIZERS)
     t.add_argument("--clip", type=float, help="gradient clipping by global norm; 0 turns it off")
     t.add_argument("--seed", type=int)
+    t.add_argument("--distance", type=int, help="for memory: noisy steps between the symbol and the question")
     t.add_argument("--text", help="for text and names: the text to learn")
     t.add_argument("--labels", help="for names: one 0/1 per word, e.g. '0 0 1'")
     t.add_argument("--csv", help="for series: a CSV file")
@@ -153,7 +154,12 @@ def _train(args, out, err):
     if "lr" in changes and not 0 < changes["lr"] <= 10:
         raise InputError("--lr must be above 0 and at most 10")
     config = example.defaults.replace(**changes)
-    data = example.data()
+    options = {}
+    if args.distance is not None:
+        if example.key != "memory" or not 1 <= args.distance <= 200:
+            raise InputError("--distance is for the memory example, from 1 to 200")
+        options["distance"] = args.distance
+    data = example.data(**options)
     model = example.build_model(config, data)
     trainer = Trainer(model, data, config)
     show = not args.quiet and err.isatty() if hasattr(err, "isatty") else False
@@ -172,7 +178,7 @@ def _train(args, out, err):
     last = trainer.history[-1] if trainer.history else {"loss": float("nan"), "accuracy": float("nan")}
     meta = {"example": example.key, "title": example.title, "config": config.to_dict(), "steps": trainer.step,
             "loss": last["loss"], "accuracy": last["accuracy"], "learned": outcome.ok,
-            "seconds": round(trainer.elapsed, 3), **example.extras}
+            "seconds": round(trainer.elapsed, 3), "data_options": options, **example.extras}
     if isinstance(data, PairData):
         meta.update(source_vocab=data.source_vocab, target_vocab=data.target_vocab)
         vocab = data.source_vocab
@@ -215,7 +221,7 @@ def _trace(args, out):
     example = _example_of(loaded)
     meta = loaded.meta or {}
     if args.input is None:
-        data = example.data()
+        data = example.data(**meta.get("data_options", {}))
     elif example.encode is None:
         raise InputError(f"the {example.title} example takes no typed input; leave out --input")
     else:

@@ -18,7 +18,10 @@ Vanilla RNN: J_k = diag(φ'(a_k)) W_hh, so ‖J_k‖₂ ≤ ρ · max φ'; with 
 norm ‖∂L/∂h_t‖ shrinks by at least a factor ρ per step back; with sigmoid (φ' ≤ 1/4) it shrinks unless
 ρ > 4. With zero inputs a tanh network stays at h = 0, J_k = ρQ, and ‖∂L/∂h_t‖ = ρ^(T-1-t) exactly.
 LSTM and GRU carry a second path past W_hh (the cell c_t = f ⊙ c_{t-1} + …, or z ⊙ h_{t-1}), which keeps
-the gradient as long as the forget gate f (the update gate z) stays near 1.
+the gradient as long as the forget gate f (the update gate z) stays near 1. With zero biases and small
+inputs those gates sit near σ(0) = ½ and the gated cells forget as fast as they are told to; a *gate bias*
+b (added to the forget gate's, or the GRU's update gate's, input bias) opens them to σ(b): 0.73 for b = 1
+(Jozefowicz et al. 2015 recommend b = 1 for the LSTM's forget gate), 0.95 for b = 3.
 
 NumPy and the standard library only.
 """
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .examples import EXAMPLES, MEMORY_SYMBOLS, memory_task
+from .examples import EXAMPLES, KEEP_GATE, MEMORY_SYMBOLS, memory_task, set_gate_bias
 from .model import SequenceModel
 from .record import GATE_NAMES, Record
 from .recurrent import Recurrent
@@ -74,10 +77,11 @@ def orthogonal_recurrent(rnn, scale):
     return rnn
 
 
-def study_network(kind, scale, nonlinearity="tanh", hidden=8, seed=0, input_size=STUDY_INPUTS):
-    """A one-layer ``Recurrent`` with the recurrent scale ρ = ``scale`` (see :func:`orthogonal_recurrent`)."""
+def study_network(kind, scale, nonlinearity="tanh", hidden=8, seed=0, input_size=STUDY_INPUTS, gate_bias=0.0):
+    """A one-layer ``Recurrent`` with the recurrent scale ρ = ``scale`` (see :func:`orthogonal_recurrent`) and
+    the keeping gate's bias ``gate_bias`` (see :func:`set_gate_bias`; ignored by the vanilla RNN)."""
     rnn = Recurrent(kind, input_size, int(hidden), 1, nonlinearity=nonlinearity, seed=int(seed))
-    return orthogonal_recurrent(rnn, scale)
+    return set_gate_bias(orthogonal_recurrent(rnn, scale), gate_bias)
 
 
 def study_inputs(T, batch=STUDY_BATCH, input_size=STUDY_INPUTS, seed=0, amplitude=STUDY_AMPLITUDE):
@@ -109,6 +113,7 @@ class GradientStudy:
     direction : ndarray of shape (H,)           u
     rnn : Recurrent                             the network
     record : Record                             its forward and backward pass
+    gate_bias : float                           the forget / update gate's bias (0 for the vanilla RNN's study)
     """
 
     kind: str
@@ -123,6 +128,7 @@ class GradientStudy:
     direction: np.ndarray
     rnn: Recurrent
     record: Record
+    gate_bias: float = 0.0
 
     @property
     def finite(self):
@@ -136,7 +142,7 @@ class GradientStudy:
 
 
 def gradient_by_distance(kind, T, scale, nonlinearity="tanh", hidden=8, seed=0, batch=STUDY_BATCH,
-                         amplitude=STUDY_AMPLITUDE):
+                         amplitude=STUDY_AMPLITUDE, gate_bias=0.0):
     """Backpropagate a loss at the last step only and measure ‖∂L/∂h_t‖ at every step t.
 
     Parameters
@@ -156,6 +162,9 @@ def gradient_by_distance(kind, T, scale, nonlinearity="tanh", hidden=8, seed=0, 
         B, sequences averaged.
     amplitude : float
         Standard deviation of the random inputs (0 gives zero inputs).
+    gate_bias : float
+        The bias of the LSTM's forget gate / the GRU's update gate (:func:`set_gate_bias`); 0 leaves them
+        near ½, larger values hold them open (the vanilla RNN ignores it).
 
     Returns
     -------
@@ -165,7 +174,7 @@ def gradient_by_distance(kind, T, scale, nonlinearity="tanh", hidden=8, seed=0, 
     T = int(T)
     if T < 1:
         raise ValueError(f"T must be at least 1, not {T}")
-    rnn = study_network(kind, scale, nonlinearity, hidden, seed)
+    rnn = study_network(kind, scale, nonlinearity, hidden, seed, gate_bias=gate_bias)
     x = study_inputs(T, batch, rnn.input_size, seed, amplitude)
     u = loss_direction(rnn.hidden_size, seed)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -178,7 +187,7 @@ def gradient_by_distance(kind, T, scale, nonlinearity="tanh", hidden=8, seed=0, 
         norms = by_sequence.mean(axis=1)
     steps = np.arange(T)
     return GradientStudy(rnn.kind, nonlinearity, float(scale), steps, T - 1 - steps, norms, by_sequence,
-                         layer.d_hidden, x, u, rnn, record)
+                         layer.d_hidden, x, u, rnn, record, float(gate_bias) if rnn.kind in KEEP_GATE else 0.0)
 
 
 @dataclass(repr=False)
@@ -295,7 +304,8 @@ class TrainingRun:
 
 
 #: a setting whose gradients explode: a ReLU RNN with ρ = 3 on the memory task, plain SGD
-EXPLODING = dict(kind="rnn", nonlinearity="relu", scale=3.0, distance=10, steps=100, batch_size=64, optimizer="sgd")
+EXPLODING = dict(kind="rnn", nonlinearity="relu", scale=3.0, distance=10, steps=100, batch_size=64, optimizer="sgd",
+                 noise=0.5)
 
 
 def train_with_clip(clip, lr=0.1, hidden=8, seed=0, kind=EXPLODING["kind"], nonlinearity=EXPLODING["nonlinearity"],
@@ -311,7 +321,7 @@ def train_with_clip(clip, lr=0.1, hidden=8, seed=0, kind=EXPLODING["kind"], nonl
     -------
     TrainingRun
     """
-    data = memory_task(int(distance), n=256, seed=0)
+    data = memory_task(int(distance), n=256, seed=0, noise=EXPLODING["noise"])
     model = SequenceModel(kind, data.x.shape[2], int(hidden), len(data.output_labels), nonlinearity=nonlinearity,
                           head=data.head, target=data.target, seed=int(seed))
     orthogonal_recurrent(model.rnn, scale)
@@ -341,6 +351,7 @@ class MemoryPoint:
     updates : int           updates made (training stops early once a check set is recalled)
     seconds : float         training time
     stopped : str or None   the trainer's divergence message, if any
+    seed : int              the network's seed (initial weights and batch order)
     """
 
     kind: str
@@ -349,6 +360,7 @@ class MemoryPoint:
     updates: int
     seconds: float
     stopped: str | None = None
+    seed: int = 0
 
 
 def memory_recall(kind, distance, hidden=16, seed=0, max_steps=600, check_every=50, enough=0.95):
@@ -376,4 +388,4 @@ def memory_recall(kind, distance, hidden=16, seed=0, max_steps=600, check_every=
             break
     seconds = time.perf_counter() - start
     recall = test.accuracy(test.run(model, record=False))
-    return MemoryPoint(kind, int(distance), float(recall), trainer.step, seconds, trainer.stopped)
+    return MemoryPoint(kind, int(distance), float(recall), trainer.step, seconds, trainer.stopped, int(seed))

@@ -80,7 +80,7 @@ def test_trace_typed_input_as_table_and_csv(jazz_file):
 def test_trace_of_an_encoder_decoder_includes_attention(tmp_path):
     path = tmp_path / "casa.npz"
     assert run("train", "casa", "--out", str(path))[0] == 0
-    code, out, _ = run("trace", "--model", str(path), "--format", "json")
+    code, out, _ = run("trace", "--model", str(path), "--input", "casa de papel", "--format", "json")
     doc = json.loads(out)
     assert [s["predicted"] for s in doc["steps"]] == ["paper", "house", "<end>"]
     assert doc["attention"]["source"] == ["casa", "de", "papel"]
@@ -300,3 +300,14 @@ def test_mistakes_with_the_new_commands_give_one_line(argv, message, tmp_path):
     code, out, err = run(*argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert message is None or message in err
+
+
+def test_memory_distance_sets_the_task_and_trace_follows_it(tmp_path):
+    path = tmp_path / "memory.npz"
+    code, out, _ = run("train", "memory", "--distance", "3", "--steps", "5", "--hidden", "4", "--out", str(path))
+    assert code == 0 and "after 3 distractors" in out
+    code, out, _ = run("trace", "--model", str(path), "--format", "json")
+    steps = json.loads(out)["steps"]
+    assert max(s["step"] for s in steps) == 3 + 1                        # symbol, 3 distractors, question
+    code, _, err = run("train", "kennedy", "--distance", "3", "--out", str(tmp_path / "k.npz"))
+    assert code == 2 and "--distance is for the memory example" in err

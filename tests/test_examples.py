@@ -58,13 +58,31 @@ def test_home_and_namaskar_predict_every_next_letter(cell, seed):
     assert predicted_letters(model, data) == list("amaskar")           # the eighth letter is r
 
 
+def test_casa_de_papel_is_held_out_of_a_corpus_where_every_noun_plays_both_roles():
+    data = EXAMPLES["casa"].data()
+    lines = {tuple(s) for s in data.source_tokens}
+    assert ("casa", "de", "papel") not in lines and not any("casa de papel" in " ".join(s) for s in lines)
+    assert ("papel", "de", "casa") in lines                              # the same two words, the other order
+    held = [tuple(s) for s, _ in data.meta["held_out"]]
+    assert held and not set(held) & lines
+    for source, target in zip(data.source_tokens, data.target_tokens, strict=True):
+        if len(source) == 3:                                             # "N de M" → "M N"
+            assert source[1] == "de" and len(target) == 2
+
+
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_casa_de_papel_translates_to_paper_house(cell, seed):
+def test_casa_de_papel_translates_to_paper_house_and_its_attention_crosses(cell, seed):
+    """The lesson of the picture: writing *paper* the decoder looks at *papel*, writing *house* at *casa*."""
     model, data, _ = train_example("casa", cell=cell, seed=seed)
-    words, _ = data.translate(model)
-    assert data.source_tokens == [["casa", "de", "papel"]]
+    phrase = PairData.from_pairs([(["casa", "de", "papel"], ["paper", "house"])], data.source_vocab,
+                                 data.target_vocab)
+    words, rec = phrase.translate(model)
     assert words == [["paper", "house"]]
+    alpha = rec.weights[:2, 0, :3]                                       # rows paper, house; columns casa de papel
+    assert alpha[0].argmax() == 2 and alpha[1].argmax() == 0, alpha
+    assert alpha[0, 2] >= 0.6 and alpha[1, 0] >= 0.6, alpha              # not a near tie
+    assert EXAMPLES["casa"].learned(model, data).ok
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -110,13 +128,16 @@ def test_five_shapes_learn(cell, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_memory_over_distance_gates_remember_and_the_vanilla_rnn_does_not(seed):
+    """20 steps of noise (deviation 0.75) on the symbol's own units: the gated cells learn to recall the first
+    symbol, the vanilla RNN stays near chance (1/4), with a wide gap between, on every seed and CPU."""
     recall = {}
     for cell in CELLS:
         model, data, _ = train_example("memory", cell=cell, seed=seed)
-        assert data.meta["distance"] == 20
+        assert data.meta["distance"] == 20 and data.meta["noise"] == 0.75
         recall[cell] = EXAMPLES["memory"].learned(model, data).score
+    print(f"memory recall, seed {seed}: {recall}")                      # the margins, with -s
     assert recall["lstm"] >= 0.9 and recall["gru"] >= 0.9, recall
-    assert recall["rnn"] <= 0.55, recall                                  # chance is 0.25
+    assert recall["rnn"] <= 0.4, recall                                   # chance is 0.25
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -135,3 +156,13 @@ def test_sampling_is_seeded_and_temperature_sharpens():
     top1 = generate(model, data.input_vocab, "n", temperature=1.0, top_k=1, seed=9)
     assert top1.text == greedy.text == "namaskar"
     assert greedy.record.y.shape[0] == len("namaskar")                  # the replay covers every letter
+
+
+def test_an_outcome_says_what_its_score_measures():
+    from rnn_core.examples import Outcome
+    assert str(Outcome(False, 0.7, ("a → b",), "recall on fresh sequences")) == \
+        "not learned yet (recall on fresh sequences 0.7): a → b"
+    for key, example in EXAMPLES.items():                     # untrained: the words are there all the same
+        data = example.data()
+        outcome = example.learned(example.build_model(example.defaults, data), data)
+        assert outcome.measure != "score" and outcome.measure in str(outcome), key

@@ -181,3 +181,48 @@ def test_memory_recall_respects_its_budget():
     point = gs.memory_recall("rnn", 5, hidden=4, seed=1, max_steps=30, check_every=10, enough=1.01)
     assert point.updates == 30 and 0.0 <= point.recall <= 1.0
     assert gs.CHANCE == 0.25
+
+
+# ---------------------------------------------------------------------- the first picture's lesson
+@pytest.mark.parametrize("hidden", [4, 8, 16])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_below_one_the_rnn_vanishes_and_open_gates_keep_the_gradient(hidden, seed):
+    """The page's default (T = 50, ρ = 0.8, gate bias 3): the RNN's gradient fades by four decades and more over
+    49 steps, the LSTM's and GRU's stay within two decades of the loss's."""
+    norms = {k: gs.gradient_by_distance(k, 50, 0.8, "tanh", hidden=hidden, seed=seed, gate_bias=3.0).norms[0]
+             for k in ("rnn", "lstm", "gru")}
+    assert norms["rnn"] < 1e-4, norms
+    assert norms["lstm"] > 1e-2 and norms["gru"] > 1e-2, norms
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_closed_gates_forget_and_past_one_the_rnn_explodes(seed):
+    """The exceptions a student finds: with gate bias 0 the gated cells forget faster than the RNN; ρ = 1.5 makes
+    the RNN's early gradient grow."""
+    closed = {k: gs.gradient_by_distance(k, 50, 0.8, hidden=8, seed=seed, gate_bias=0.0).norms[0]
+              for k in ("rnn", "lstm", "gru")}
+    assert closed["lstm"] < closed["rnn"] and closed["gru"] < closed["rnn"], closed
+    assert gs.gradient_by_distance("rnn", 50, 1.5, hidden=8, seed=seed, gate_bias=3.0).norms[0] > 1.0
+
+
+@pytest.mark.parametrize("kind, gate", [("lstm", "f"), ("gru", "z")])
+def test_the_gate_bias_opens_the_keeping_gate(kind, gate):
+    """σ(3) ≈ 0.95: with small inputs and states the forget (update) gate sits near it; the other gates near ½."""
+    study = gs.gradient_by_distance(kind, 10, 0.8, hidden=6, seed=0, gate_bias=3.0)
+    layer = study.record.layers[0]
+    assert abs(layer.gate(gate).mean() - 1 / (1 + np.exp(-3.0))) < 0.02
+    other = "i" if kind == "lstm" else "r"
+    assert abs(layer.gate(other).mean() - 0.5) < 0.05
+    assert study.gate_bias == 3.0
+    assert gs.gradient_by_distance("rnn", 10, 0.8, hidden=6, seed=0, gate_bias=3.0).gate_bias == 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_vanilla_rnns_recall_falls_to_chance_while_the_gated_cells_hold(seed):
+    """The page's memory curve (its default budget of 600 updates): the RNN recalls 2 noisy steps, not 10; the
+    LSTM and GRU still recall 10."""
+    recall = {(k, d): gs.memory_recall(k, d, seed=seed, max_steps=600).recall
+              for k, d in (("rnn", 2), ("rnn", 10), ("lstm", 10), ("gru", 10))}
+    print(f"memory curve, seed {seed}: {recall}")
+    assert recall["rnn", 2] >= 0.9 and recall["rnn", 10] <= 0.4, recall              # chance is 0.25
+    assert recall["lstm", 10] >= 0.9 and recall["gru", 10] >= 0.9, recall

@@ -31,9 +31,11 @@ def test_defaults_show_three_cells_eigenvalues_jacobians_and_clipping():
     assert not at.exception
     norms = _norms(at)
     assert list(norms) == ["Vanilla RNN (tanh)", "LSTM", "GRU"]
-    expected = gs.gradient_by_distance("rnn", 50, 1.0, "tanh", hidden=8, seed=0).norms
-    np.testing.assert_allclose(norms["Vanilla RNN (tanh)"], expected)
+    expected = gs.gradient_by_distance("lstm", 50, 0.8, "tanh", hidden=8, seed=0, gate_bias=3.0).norms
+    np.testing.assert_allclose(norms["LSTM"], expected)
     assert all(len(v) == 50 and v[-1] == pytest.approx(1.0) for v in norms.values())
+    # the first picture's lesson: the vanilla RNN's gradient vanishes, the gated cells' (gates open) does not
+    assert norms["Vanilla RNN (tanh)"][0] < 1e-4 < 1e-2 < min(norms["LSTM"][0], norms["GRU"][0])
     kinds = [[t.get("type", "scatter") for t in c["data"]] for c in charts(at)]
     assert ["heatmap"] in kinds                                          # the RNN's Jacobian products
     assert len(charts(at)) == 4                                          # memory waits for its button
@@ -73,7 +75,14 @@ def test_the_chosen_cell_stands_beside_the_rnn():
     heat = [c for c in charts(at) if c["data"][0].get("type") == "heatmap"][0]
     assert len(heat["data"]) == 2
     moduli = np.abs(array(eig["data"][2]["x"]) + 1j * array(eig["data"][2]["y"]))
-    np.testing.assert_allclose(moduli, 1.0)                              # every |λ| is the scale
+    np.testing.assert_allclose(moduli, 0.8)                              # every |λ| is the scale (0.8 by default)
+
+
+def test_closing_the_gates_makes_the_gated_cells_forget():
+    norms = _norms(_run(v_bias=0.0))
+    assert norms["LSTM"][0] < norms["Vanilla RNN (tanh)"][0] and norms["GRU"][0] < norms["Vanilla RNN (tanh)"][0]
+    expected = gs.gradient_by_distance("gru", 50, 0.8, "tanh", hidden=8, seed=0, gate_bias=0.0).norms
+    np.testing.assert_allclose(norms["GRU"], expected)
 
 
 def test_show_lstm_button_switches_the_cell():
@@ -112,4 +121,15 @@ def test_a_bad_link_value_is_refused_with_a_message():
     at.run()
     assert not at.exception
     assert sum("Link setting ignored" in w.value for w in at.warning) == 2
-    assert at.session_state["v_scale"] == 1.0 and at.session_state["v_act"] == "tanh"
+    assert at.session_state["v_scale"] == 0.8 and at.session_state["v_act"] == "tanh"
+
+
+def test_memory_experiment_averages_three_seeds_and_shows_their_spread():
+    at = _run(v_len=10, v_far=10, v_updates=50, v_seeds=3, seed=4)
+    button(at, "Run").click().run()
+    assert not at.exception
+    spec = _chart(at, "Vanilla RNN")
+    expected = np.mean([gs.memory_recall("rnn", 5, hidden=16, seed=s, max_steps=50).recall for s in (4, 5, 6)])
+    assert array(spec["data"][0]["y"])[1] == pytest.approx(expected)                 # distance 5, seeds 4, 5, 6
+    assert all("error_y" in t for t in spec["data"])
+    assert "27 networks" in texts(at)

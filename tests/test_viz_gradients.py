@@ -99,3 +99,36 @@ def test_memory_figure_draws_recall_per_cell_with_chance():
     assert list(fig.data[1].y) == [1.0, 0.95]
     assert fig.data[1].line.color == vg.CELL_COLORS["gru"]
     assert any(s.y0 == 0.25 for s in fig.layout.shapes)
+    assert fig.layout.margin.l >= 80 and fig.layout.yaxis.automargin             # room for the y-axis title
+
+
+@pytest.mark.parametrize("values", [[3e-6, 0.02, 1.0], [0.4, 0.9], [1e-30, 1e12]])
+def test_log_axes_label_whole_decades_only(values):
+    """No minor '2' and '5' labels, no '100μ': ticks at powers of ten, written as powers."""
+    axis = vg.decade_axis(values)
+    low, high = axis["range"]
+    assert low <= np.log10(min(values)) and high >= np.log10(max(values))
+    assert float(low + 0.05).is_integer() and float(high - 0.05).is_integer()        # from decade to decade
+    assert axis["dtick"] >= 1 and float(axis["dtick"]).is_integer() and axis["tick0"] == 0
+    assert (high - low) / axis["dtick"] <= 10                                        # labels do not pile up
+    assert axis["exponentformat"] == "power"
+
+
+def test_gradient_axes_use_the_decade_axis(studies):
+    fig = vg.norm_by_step_figure(studies)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.exponentformat == "power"
+    runs = [gs.train_with_clip(None, seed=0), gs.train_with_clip(1.0, seed=0)]
+    clip = vg.clipping_figure(runs, 1.0)
+    for axis in (clip.layout.yaxis, clip.layout.yaxis2):
+        assert axis.type == "log" and axis.exponentformat == "power" and float(axis.dtick).is_integer()
+
+
+def test_memory_figure_over_seeds_draws_the_mean_and_the_spread():
+    points = [gs.MemoryPoint("rnn", d, r, 50, 0.1, seed=s) for d, rs in ((2, (1.0, 0.9, 0.95)), (10, (0.2, 0.3, 0.25)))
+              for s, r in enumerate(rs)]
+    trace = vg.memory_figure(points, 0.25).data[0]
+    np.testing.assert_allclose(trace.y, [0.95, 0.25])
+    np.testing.assert_allclose(trace.error_y.array, [0.05, 0.05])                   # up to the highest
+    np.testing.assert_allclose(trace.error_y.arrayminus, [0.05, 0.05])              # down to the lowest
+    single = vg.memory_figure([gs.MemoryPoint("rnn", 2, 0.9, 50, 0.1)], 0.25).data[0]
+    assert single.error_y.array is None

@@ -19,19 +19,24 @@ LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
 CLIPS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
 FARTHEST = (10, 20, 40)                     # the longest distance of the memory experiment
 UPDATES = (50, 100, 200, 400, 600)          # at most this many updates per network
+SEED_COUNTS = (1, 3)                        # networks per cell and distance (seeds s, s + 1, …), averaged
 DISTANCES = (2, 5, 10, 20, 40)
 MEMORY_HIDDEN = 16                          # the memory example's own hidden size
 KINDS = ("rnn", "lstm", "gru")
+#: the bias of the LSTM's forget gate and the GRU's update gate: σ(b) = 0.5, 0.73, 0.88, 0.95, 0.98
+GATE_BIASES = (0.0, 1.0, 2.0, 3.0, 4.0)
 
 #: this page's settings (URL parameters): name, default, allowed values
 SETTINGS = (
     Setting("v_len", 50, low=10, high=200),
-    Setting("v_scale", 1.0, low=0.1, high=3.0),
+    Setting("v_scale", 0.8, low=0.1, high=3.0),
     Setting("v_act", "tanh", ACTIVATIONS),
+    Setting("v_bias", 3.0, GATE_BIASES),
     Setting("v_lr", 0.1, LEARNING_RATES),
     Setting("v_clip", 1.0, CLIPS),
     Setting("v_far", 20, FARTHEST),
     Setting("v_updates", 600, UPDATES),
+    Setting("v_seeds", 1, SEED_COUNTS),
 )
 
 
@@ -46,18 +51,20 @@ def distances_up_to(far):
 
 # ---------------------------------------------------------------------- cached engine calls
 @st.cache_data(max_entries=64, show_spinner=False)
-def norm_studies(T, scale, nonlinearity, hidden, seed):
-    """``gradient_by_distance`` for the vanilla RNN (with ``nonlinearity``), the LSTM and the GRU: same inputs, seed."""
-    return [gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed))
-            for kind in KINDS]
+def norm_studies(T, scale, nonlinearity, hidden, seed, gate_bias=0.0):
+    """``gradient_by_distance`` for the vanilla RNN (with ``nonlinearity``), the LSTM and the GRU (with the gate
+    bias ``gate_bias``): same inputs, seed."""
+    return [gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed),
+                                    gate_bias=float(gate_bias)) for kind in KINDS]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def jacobian_maps(T, scale, nonlinearity, hidden, seed, kinds):
+def jacobian_maps(T, scale, nonlinearity, hidden, seed, kinds, gate_bias=0.0):
     """{kind: JacobianMap} for the first sequence of each cell's study."""
     out = {}
     for kind in kinds:
-        study = gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed))
+        study = gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed),
+                                        gate_bias=float(gate_bias))
         out[kind] = gs.jacobian_map(study)
     return out
 
@@ -83,16 +90,16 @@ def memory_point(kind, distance, seed, updates):
     return gs.memory_recall(kind, int(distance), hidden=MEMORY_HIDDEN, seed=int(seed), max_steps=int(updates))
 
 
-def memory_experiment(seed, updates, far, progress=None):
-    """Every cell at every distance up to ``far``: (points, wall seconds). ``progress(done, total, text)``
-    is called before each network (and at the end)."""
-    jobs = [(kind, d) for d in distances_up_to(far) for kind in KINDS]
+def memory_experiment(seed, updates, far, progress=None, seeds=1):
+    """Every cell at every distance up to ``far``, once per seed ``seed`` … ``seed + seeds - 1``: (points, wall
+    seconds). ``progress(done, total, text)`` is called before each network (and at the end)."""
+    jobs = [(kind, d, s) for d in distances_up_to(far) for kind in KINDS for s in range(int(seed), int(seed) + seeds)]
     points = []
     start = time.perf_counter()
-    for k, (kind, d) in enumerate(jobs):
+    for k, (kind, d, s) in enumerate(jobs):
         if progress:
-            progress(k, len(jobs), f"Training the {kind.upper()} at distance {d} ({k + 1} of {len(jobs)})")
-        points.append(memory_point(kind, d, int(seed), int(updates)))
+            progress(k, len(jobs), f"Training the {kind.upper()} at distance {d}, seed {s} ({k + 1} of {len(jobs)})")
+        points.append(memory_point(kind, d, s, int(updates)))
     if progress:
         progress(len(jobs), len(jobs), "Done")
     return points, time.perf_counter() - start
@@ -105,6 +112,7 @@ def norm_frame(studies):
     for s in studies:
         rows.append(pd.DataFrame({
             "cell": s.kind, "activation": s.nonlinearity if s.kind == "rnn" else "", "recurrent_scale": s.scale,
+            "gate_bias": s.gate_bias if s.kind != "rnn" else np.nan,
             "step_t": s.steps, "steps_before_loss": s.distance, "grad_norm_mean": s.norms,
             "grad_norm_min": s.norms_by_sequence.min(axis=1), "grad_norm_max": s.norms_by_sequence.max(axis=1),
         }))
@@ -145,7 +153,8 @@ def clipping_frame(runs):
 
 
 def memory_frame(points):
-    return pd.DataFrame([{"cell": p.kind, "distance": p.distance, "recall": p.recall, "chance": gs.CHANCE,
+    return pd.DataFrame([{"cell": p.kind, "distance": p.distance, "seed": p.seed, "recall": p.recall,
+                          "chance": gs.CHANCE,
                           "updates": p.updates, "train_seconds": round(p.seconds, 3),
                           "stopped": p.stopped or ""} for p in points])
 
@@ -157,9 +166,12 @@ HOW_TO_READ = {
              "is **vanishing**: early steps hardly learn from the loss (10⁻⁶ is a millionth). Rising is "
              "**exploding**: early steps get huge, unstable updates. With tanh or ReLU (slope ≤ 1) and ρ < 1 the "
              "RNN's line falls by at least a factor ρ per step; with ρ > 1 it can rise, until tanh saturates. "
-             "Sigmoid's slope is at most ¼, so its line falls unless ρ > 4. These LSTM and GRU are untrained: "
-             "their forget and update gates start near ½, so they forget too; training moves those gates toward "
-             "1 (section 4).",
+             "Sigmoid's slope is at most ¼, so its line falls unless ρ > 4. The LSTM and GRU carry a second path "
+             "past W_hh, the cell (c_t = f ⊙ c_{t−1} + …) or the kept state (z ⊙ h_{t−1}): with the **gate bias** b "
+             "their forget gate f (update gate z) sits near σ(b), 0.95 for b = 3, so the gradient passes back "
+             "nearly whole (the LSTM's can even grow a little: its cell feeds back into h). Set b = 0 and those "
+             "gates sit near ½: then they forget faster than the RNN. Training moves the gates toward 1 "
+             "(section 4); Jozefowicz et al. (2015) start the LSTM's forget gate at b = 1.",
     "eigenvalues": "**How to read it.** Each dot is an eigenvalue λ of one block of W_hh (LSTM and GRU: one block "
                    "per gate); the dashed circle is |λ| = 1. Every block here is ρ times an orthogonal matrix, so "
                    "all its eigenvalues lie on the circle of radius ρ. Inside the unit circle, multiplying by W_hh "
@@ -178,8 +190,11 @@ HOW_TO_READ = {
                 "An update moves the weights by at most learning rate × threshold: set either too high and one "
                 "step can still kill the ReLUs; too low and training crawls.",
     "memory": "**How to read it.** Each point is one network trained from scratch and tested on fresh sequences; "
-              f"chance is {gs.CHANCE:.0%}. The vanilla RNN drops to chance, or to about half (telling only some "
-              "symbols apart), within a few steps: the gradient from the answer fades before it reaches the "
-              "symbol. The LSTM and GRU hold longer: their gates learn to keep the cell (f ≈ 1) or the state "
-              "(z ≈ 1), so the gradient passes back unchanged. A miss can also mean 'not within this many updates'.",
+              f"chance is {gs.CHANCE:.0%}. The distractors are noise on the symbol's own input units, so a network "
+              "has to store the symbol and shield it from every later input. The vanilla RNN manages a few steps, "
+              "then drops to chance: the gradient from the answer fades before it reaches the symbol, and nothing "
+              "shields its state. The LSTM and GRU hold: their gates learn to keep the cell (f ≈ 1) or the state "
+              "(z ≈ 1), so the gradient passes back unchanged (they start with that gate's bias at 1 for the "
+              "LSTM, as Jozefowicz et al. 2015 recommend, and 2 for the GRU). A miss can also mean 'not within "
+              "this many updates'.",
 }

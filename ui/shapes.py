@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core.data import InputError, check_text, words_of
-from rnn_core.examples import EXAMPLES, GENERATE_WORDS, encode_words, reviews
+from rnn_core.examples import EXAMPLES, GENERATE_WORDS, encode_words, reviews, seed_phrase
 from rnn_core.generate import generate
 from viz.shapes import attention_figure, loss_figure, probability_figure, truth_table_figure
 
@@ -70,7 +70,8 @@ def diagram_tokens(shape):
         return data.tokens[b], ["positive" if data.y[b, 0] > 0.5 else "negative"]
     if example == "kennedy":
         return data.tokens[0], ["name" if v > 0.5 else "–" for v in data.y[:8, 0, 0]]
-    return data.source_tokens[0], data.target_tokens[0] + ["<end>"]
+    source, target = data.meta["seed_pair"]
+    return list(source), list(target) + ["<end>"]
 
 
 # ---------------------------------------------------------------------- results, per example
@@ -112,13 +113,15 @@ def _kennedy(model, data):
 
 
 def _casa(model, data):
-    words, rec = data.translate(model, max_length=8)
+    phrase = seed_phrase(data)                            # held out of the training corpus
+    words, rec = phrase.translate(model, max_length=8)
     written = words[0]
-    weights = rec.weights[:, 0, :int(data.source_lengths[0])]
+    weights = rec.weights[:, 0, :int(phrase.source_lengths[0])]
     rows_written = written + ["<end>"] * (weights.shape[0] - len(written))       # the step that wrote <end>
-    table = pd.DataFrame({"source": [" ".join(data.source_tokens[0])], "wanted": [" ".join(data.target_tokens[0])],
-                          "output": [" ".join(written)], "right": [written == data.target_tokens[0]]})
-    return table, {"weights": weights, "source": data.source_tokens[0], "written": rows_written}
+    table = pd.DataFrame({"source": [" ".join(phrase.source_tokens[0])],
+                          "wanted": [" ".join(phrase.target_tokens[0])],
+                          "output": [" ".join(written)], "right": [written == phrase.target_tokens[0]]})
+    return table, {"weights": weights, "source": phrase.source_tokens[0], "written": rows_written}
 
 
 RESULTS = {"xor": _xor, "generate": _generate, "sentiment": _sentiment, "kennedy": _kennedy, "casa": _casa}
@@ -181,10 +184,11 @@ def show_outcome(result, trained):
     if len(text) > 160:                   # an untrained decoder can write 40 words of nonsense
         text = text[:160].rsplit(" ", 1)[0] + " …"
     who = "Trained" if trained else "Untrained"
+    headline = plain(result.outcome.headline)             # says what the score measures
     if result.outcome.ok:
-        st.success(f"{who}: learned (score {result.outcome.score:.3g}). {plain(text)}", icon=":material/check:")
+        st.success(f"{who}: {headline}. {plain(text)}", icon=":material/check:")
     else:
-        st.info(f"{who}: not learned (score {result.outcome.score:.3g}). {plain(text)}", icon=":material/close:")
+        st.info(f"{who}: {headline}. {plain(text)}", icon=":material/close:")
 
 
 def show_result(shape, before, after, key):
@@ -235,6 +239,10 @@ def show_result(shape, before, after, key):
                    "word is a name. Black marks show the right answer: America and Kennedy are names.")
         table = _merge(before.table, after.table if after else None, ["sentence", "step", "word", "wanted"])
     else:
+        if after is not None and not after.outcome.ok:
+            st.warning("This trained network does not show the lesson: the lesson is that *paper* looks at *papel* "
+                       "and *house* at *casa* (the order flips). Here: " + plain("; ".join(after.outcome.details))
+                       + ". Try another seed in the sidebar.", icon=":material/warning:")
         cols = st.columns(2)
         for col, name, result in zip(cols, ("untrained", "trained"), (before, after), strict=True):
             if result is not None:

@@ -37,6 +37,20 @@ def _shown(values):
     return [float(v) if np.isfinite(v) and v > 0 else None for v in np.asarray(values, float)]
 
 
+def decade_axis(values, most=9):
+    """A log axis labelled at powers of ten only (no "2" and "5" between decades, no "100μ"): a range from the
+    decade below the smallest positive finite value to the decade above the largest, and a tick step of one
+    decade, or a few when that would be more than ``most`` labels. {} when there is nothing to draw."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x) and x > 0], float)
+    if not v.size:
+        return {}
+    low, high = float(np.floor(np.log10(v.min()))), float(np.ceil(np.log10(v.max())))
+    high = max(high, low + 1)
+    step = max(1, int(np.ceil((high - low) / most)))
+    return dict(type="log", range=[low - 0.05, high + 0.05], dtick=step, tick0=0, exponentformat="power",
+                showexponent="all", minor=dict(showgrid=False, ticks=""))
+
+
 def norm_by_step_figure(studies, height=460):
     """‖∂L/∂h_t‖ against t, one line per study (cell), on a log axis; the loss sits at the last step.
 
@@ -46,7 +60,7 @@ def norm_by_step_figure(studies, height=460):
         Same T; drawn in the order given.
     """
     fig = go.Figure()
-    T = 1
+    T, shown = 1, [1.0]
     for study in studies:
         T = len(study.steps)
         name = cell_label(study.kind, study.nonlinearity)
@@ -61,8 +75,9 @@ def norm_by_step_figure(studies, height=460):
     fig.add_vline(x=T - 1, line=dict(color=TEXT, width=1.5), annotation_text="loss here",
                   annotation_position="top left", annotation_font=dict(size=14))
     base_layout(fig, height=height, title="How much of the gradient reaches each step: ‖∂L/∂h<sub>t</sub>‖")
-    fig.update_yaxes(type="log", title_text="‖∂L/∂h<sub>t</sub>‖ (log scale)", exponentformat="power",
-                     gridcolor="#E2E8F0")
+    shown += [y for study in studies for y in _shown(study.norms)]
+    fig.update_yaxes(title_text="‖∂L/∂h<sub>t</sub>‖ (log scale)", gridcolor="#E2E8F0",
+                     **(decade_axis(shown) or dict(type="log", exponentformat="power")))
     fig.update_xaxes(title_text="step t (earlier steps to the left)", range=[-0.5, T - 0.5], gridcolor="#E2E8F0")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
                       uirevision="norm-by-step", margin=dict(t=80))
@@ -184,6 +199,10 @@ def clipping_figure(runs, threshold, height=620):
         everything = [r[key] for run in runs for r in run.history] + ([threshold] if row == 2 else [])
         calm_top = [r[key] for run in calm for r in run.history] + [r[key] for r in first]
         ranges[row] = _log_range(everything, calm_top + ([threshold] if row == 2 else []), 1.0)
+    axes = {row: decade_axis([10 ** r[0], 10 ** r[1]]) if r is not None else {} for row, r in ranges.items()}
+    for row, r in ranges.items():                 # keep the top (the explosion leaves it); two decades at least
+        if r is not None:
+            ranges[row] = axes[row]["range"] = [min(r[0], float(np.floor(r[1])) - 1), r[1]]
     for run in runs:
         clipped = run.clip is not None
         color = CLIP_COLORS[clipped]
@@ -225,9 +244,8 @@ def clipping_figure(runs, threshold, height=620):
                   annotation_font=dict(size=14))
     base_layout(fig, height=height)
     for row in (1, 2):
-        wide = ranges[row] is not None and ranges[row][1] - ranges[row][0] >= 2.5     # then one tick per power of 10
-        fig.update_yaxes(type="log", exponentformat="power", dtick=1 if wide else None, gridcolor="#E2E8F0",
-                         range=ranges[row], row=row, col=1)
+        fig.update_yaxes(gridcolor="#E2E8F0", row=row, col=1,
+                         **(axes[row] or dict(type="log", exponentformat="power")))
     fig.update_xaxes(gridcolor="#E2E8F0")
     fig.update_xaxes(title_text="update", row=2, col=1)
     fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, font_size=14), uirevision="clipping",
@@ -236,7 +254,8 @@ def clipping_figure(runs, threshold, height=620):
 
 
 def memory_figure(points, chance, height=460):
-    """Recall against distance, one line per cell, with the chance level.
+    """Recall against distance, one line per cell, with the chance level; with several seeds per cell and
+    distance, the line is their mean and a bar spans the lowest to the highest.
 
     Parameters
     ----------
@@ -248,19 +267,30 @@ def memory_figure(points, chance, height=460):
     kinds = list(dict.fromkeys(p.kind for p in points))
     distances = sorted({p.distance for p in points})
     for kind in kinds:
-        mine = sorted((p for p in points if p.kind == kind), key=lambda p: p.distance)
+        mine = [p for p in points if p.kind == kind]
+        ds = sorted({p.distance for p in mine})
+        groups = [[p.recall for p in mine if p.distance == d] for d in ds]
+        mean = [float(np.mean(g)) for g in groups]
+        spread = max(len(g) for g in groups) > 1
         fig.add_trace(go.Scatter(
-            x=[p.distance for p in mine], y=[p.recall for p in mine], mode="lines+markers", name=CELL_NAMES[kind],
+            x=ds, y=mean, mode="lines+markers", name=CELL_NAMES[kind],
             line=dict(color=CELL_COLORS[kind], width=3.5, dash=CELL_DASHES[kind]), marker=dict(size=12),
-            customdata=[[p.updates, p.seconds] for p in mine],
+            error_y=dict(type="data", symmetric=False, array=[max(g) - m for g, m in zip(groups, mean, strict=True)],
+                         arrayminus=[m - min(g) for g, m in zip(groups, mean, strict=True)], thickness=2.5,
+                         width=8, color=CELL_COLORS[kind]) if spread else None,
+            customdata=[[len(g), min(g), max(g), sum(p.updates for p in mine if p.distance == d),
+                         sum(p.seconds for p in mine if p.distance == d)] for g, d in zip(groups, ds, strict=True)],
             hovertemplate=f"{CELL_NAMES[kind]}<br>distance %{{x}}<br>recall %{{y:.1%}}"
-                          "<br>%{customdata[0]} updates, %{customdata[1]:.1f} s<extra></extra>"))
+                          + (" (mean of %{customdata[0]} seeds: %{customdata[1]:.1%} to %{customdata[2]:.1%})"
+                             if spread else "")
+                          + "<br>%{customdata[3]} updates, %{customdata[4]:.1f} s<extra></extra>"))
     fig.add_hline(y=chance, line=dict(color=MUTED, dash="dash", width=2), annotation_text=f"chance ({chance:.0%})",
                   annotation_position="bottom right", annotation_font=dict(size=14, color=TEXT))
     base_layout(fig, height=height, title="Recall of the first symbol after N noisy steps")
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title_text="recall on fresh sequences", gridcolor="#E2E8F0")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title_text="recall on fresh sequences", gridcolor="#E2E8F0",
+                     automargin=True, title_standoff=8)
     fig.update_xaxes(type="log", tickvals=distances, ticktext=[str(d) for d in distances],
                      title_text="distance N (noisy steps to remember across)", gridcolor="#E2E8F0")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
-                      uirevision="memory", margin=dict(t=80))
+                      uirevision="memory", margin=dict(t=80, l=90))
     return fig
