@@ -1,0 +1,554 @@
+// The step-through page's stepper: every step of one recorded run, drawn in the browser from the payload
+// Python sent once (viz/step_payload.py). Previous / Next / Play / Reset, the step slider, the keys and the
+// block choice only redraw: no request goes to the server. The step is written into the link at once
+// (history.replaceState) and reported to the server once the stepping has paused, so that the server's
+// own link and a later setting change agree with it.
+//
+// Drawing only: every number shown is read from the payload; this file formats numbers and maps them to
+// colours and widths, and computes nothing of the network. Text is set with textContent, never as HTML.
+
+const SVG = "http://www.w3.org/2000/svg";
+const REPORT_MS = 1500;              // quiet time after the last step change before the server hears of it
+const PACES = [0.5, 0.75, 1, 1.5, 2, 3];
+const WIDTHS = [0.9, 2.2, 4.0];      // arrow widths: |w| in thirds of the largest |w| drawn
+const FADED = 0.12;                  // arrows leaving a neuron that is zero at this step
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+
+function svg(tag, attrs, parent) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+const signed = (v, d = 4) => (v >= 0 ? "+" : "") + v.toFixed(d);
+const plain = (v, d = 3) => v.toFixed(d);
+const exact = (v) => String(Number(v.toPrecision(6)));
+
+function sym(base, sub) {
+  // a symbol with its subscript: h_{t−1}
+  const s = el("span", "sym");
+  s.appendChild(el("i", null, base));
+  if (sub) s.appendChild(el("sub", null, sub));
+  return s;
+}
+
+function rgba(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${Math.max(0, Math.min(1, a)).toFixed(3)})`;
+}
+
+export default function ({ data, parentElement, setStateValue }) {
+  const P = data;
+  const C = P.colors;
+  const previous = parentElement.__stepper;
+  // a rerun that sends the same run keeps the browser's place; a new run opens where the server says
+  const S = previous && previous.sig === P.sig
+    ? { t: previous.t, block: previous.block, pace: previous.pace }
+    : { t: P.t, block: P.block, pace: P.pace };
+  S.sig = P.sig;
+  S.t = Math.max(0, Math.min(P.shown - 1, S.t));
+  if (!P.blocks.includes(S.block)) S.block = P.block;
+  parentElement.__stepper = S;
+  const N = P.shown;
+  const Q = P.steps;
+  let playing = false, timer = null, reportTimer = null, reported = JSON.stringify([P.t, P.block, P.pace]);
+
+  parentElement.querySelector(".stepper")?.remove();
+  const root = el("div", "stepper");
+  parentElement.appendChild(root);
+
+  // ---- the controls, sticky at the top while the pictures scroll -------------------------------------
+  const bar = el("div", "bar");
+  const buttons = el("div", "buttons");
+  const mk = (label, title, cls) => {
+    const b = el("button", cls, label);
+    b.type = "button";
+    b.title = title;
+    buttons.appendChild(b);
+    return b;
+  };
+  const reset = mk("« Reset", "Back to the first step (Home)", "reset");
+  const prev = mk("◀ Previous", "One step back (←)", "previous");
+  const next = mk("Next ▶", "One step on (→)", "next primary");
+  const play = mk("▶ Play", "Play and pause (space)", "play");
+  const paceBox = el("label", "pace", "s per step ");
+  const pace = el("select");
+  for (const p of PACES) {
+    const o = el("option", null, String(p));
+    o.value = String(p);
+    pace.appendChild(o);
+  }
+  if (!PACES.includes(S.pace)) S.pace = 1.5;
+  pace.value = String(S.pace);
+  paceBox.prepend(pace);
+  buttons.appendChild(paceBox);
+  const slider = el("input", "slider");
+  slider.type = "range";
+  slider.min = "0";
+  slider.max = String(N - 1);
+  slider.step = "1";
+  slider.setAttribute("aria-label", "Step t");
+  slider.disabled = N <= 1;
+  buttons.appendChild(slider);
+  bar.appendChild(buttons);
+  const heading = el("h3", "heading");
+  bar.appendChild(heading);
+  let gateBox = null;
+  if (P.blocks.length > 1) {
+    gateBox = el("div", "gates");
+    gateBox.appendChild(el("span", "muted", "Arrows of "));
+    for (const g of P.blocks) {
+      const b = el("button", "gate", `${g}: ${P.block_names[g]}`);
+      b.type = "button";
+      b.dataset.block = g;
+      b.addEventListener("click", () => { S.block = g; buildBlock(); draw(); schedule(); });
+      gateBox.appendChild(b);
+    }
+    bar.appendChild(gateBox);
+  }
+  root.appendChild(bar);
+  if (P.note) root.appendChild(el("p", "note", P.note));
+
+  // ---- the step table: one row per step, built once -------------------------------------------------
+  const seqTable = el("table", "sequence");
+  {
+    const head = seqTable.createTHead().insertRow();
+    const cols = ["", "step t", "input x_t"];
+    if (P.top) cols.push("prediction", P.probability, "target", "right?", "loss ℓ_t");
+    for (const c of cols) { const th = el("th", null, c); th.dataset.col = c; head.appendChild(th); }
+    const body = seqTable.createTBody();
+    for (let t = 0; t < N; t++) {
+      const r = body.insertRow();
+      const cells = ["", String(t), P.tokens[t]];
+      if (P.top) {
+        cells.push(Q.prediction[t], Q.p[t].toFixed(4), Q.target[t], Q.right[t] ? "✓" : "✗", Q.loss[t].toFixed(4));
+      }
+      cells.forEach((c, i) => { const td = el("td", null, c); td.dataset.col = cols[i]; r.appendChild(td); });
+      r.addEventListener("click", () => { stop(); go(t); });
+    }
+  }
+  const seqWrap = el("div", "panel");
+  seqWrap.appendChild(el("div", "title", "Every step of the sequence (click a row to go there)"));
+  seqWrap.appendChild(seqTable);
+  if (P.top) seqWrap.appendChild(el("div", "muted", P.probability_help));
+  if (P.hint) seqWrap.appendChild(el("div", "muted", P.hint));
+  root.appendChild(seqWrap);
+
+  // ---- the network and the tables of this step --------------------------------------------------------
+  const grid = el("div", "grid");
+  const netPanel = el("div", "panel network");
+  const unitsPanel = el("div", "panel units");
+  grid.appendChild(netPanel);
+  grid.appendChild(unitsPanel);
+  root.appendChild(grid);
+  netPanel.appendChild(el("div", "title", "The network at this step"));
+  const netHost = el("div", "svg-host");
+  netPanel.appendChild(netHost);
+  netPanel.appendChild(el("div", "muted", "Orange: inputs x_t; purple: h_{t−1} and h_t; green: outputs y_t. " +
+    "Each arrow is one weight (blue positive, red negative, thicker = larger); arrows leaving a neuron that is " +
+    "0 now are faded. Hover a neuron or an arrow's middle for its exact value."));
+  const unitsTitle = el("div", "title", "Hidden units at this step");
+  const unitsTable = el("table", "units");
+  unitsPanel.appendChild(unitsTitle);
+  unitsPanel.appendChild(unitsTable);
+  let outTable = null, verdict = null;
+  if (P.top) {
+    unitsPanel.appendChild(el("div", "title", "Outputs"));
+    outTable = el("table", "outputs");
+    unitsPanel.appendChild(outTable);
+    verdict = el("p", "verdict");
+    unitsPanel.appendChild(verdict);
+  }
+
+  const eqPanel = el("div", "panel equations");
+  eqPanel.appendChild(el("div", "title", "The equations at this step, with the numbers"));
+  const eqHost = el("div");
+  eqPanel.appendChild(eqHost);
+  root.appendChild(eqPanel);
+
+  const mvPanel = el("div", "panel");
+  mvPanel.appendChild(el("div", "title", "The two products as pictures (W · v + b = the recorded result)"));
+  const mvGrid = el("div", "grid matvecs");
+  mvPanel.appendChild(mvGrid);
+  mvPanel.appendChild(el("div", "muted", "With a one-hot input, W x_t just picks the column of the input's " +
+    "letter; at t = 0, h_{t−1} is zero, so the recurrent product is only its bias."));
+  root.appendChild(mvPanel);
+
+  // ---- the network picture: laid out once per block, its values changed per step --------------------
+  let net = null;
+  function buildBlock() {
+    const g = S.block, W = P.weights, H = P.H, D = P.D;
+    const O = P.top ? P.output_labels.length : 0;
+    const nLeft = D + H;
+    const row = Math.max(17, Math.min(34, 560 / nLeft));
+    const r = Math.min(11, row * 0.38);
+    const font = row < 22 ? 11 : 13;
+    const cw = font * 0.62;
+    const longestIn = Math.max(...P.input_labels.map((s) => s.length), ...P.hidden_labels.map((s) => s.length));
+    const longestOut = O ? Math.max(...P.output_labels.map((s) => s.length)) : 0;
+    const xl = 14 + (longestIn + 8) * cw + r;
+    const xm = xl + 250;
+    const xr = xm + (O ? 230 : 0);
+    const width = Math.ceil((O ? xr : xm) + r + 12 + (O ? (longestOut + 8) * cw : 8 * cw));
+    const top = 44, gap = row * 0.5;
+    const height = Math.ceil(top + nLeft * row + gap + 70);
+    const yIn = (j) => top + row * (j + 0.5);
+    const yPrev = (k) => top + gap + row * (D + k + 0.5);
+    const span = nLeft * row + gap;
+    const yMid = (k) => top + (H === 1 ? span / 2 : span * (0.08 + 0.84 * k / (H - 1)));
+    const yOut = (k) => top + (O === 1 ? span / 2 : span * (0.2 + 0.6 * k / Math.max(1, O - 1)));
+
+    const s = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "net", role: "img" });
+    s.style.maxWidth = "100%";
+    s.style.height = "auto";
+    const defs = svg("defs", {}, s);
+    for (const [id, color] of [["pos", C.positive], ["neg", C.negative]]) {
+      const m = svg("marker", { id: `arrow-${id}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7",
+        markerHeight: "7", markerUnits: "userSpaceOnUse", orient: "auto" }, defs);
+      svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: color }, m);
+    }
+    const edges = svg("g", {}, s);
+    const hovers = svg("g", {}, s);
+    const scale = P.scales.arrows[g];
+    const list = [];
+    const addEdges = (w, name, src, dst, from, rowsLab, colsLab) => {
+      w.forEach((wr, i) => wr.forEach((v, j) => {
+        const [x1, y1] = src(j), [x2, y2] = dst(i);
+        const level = Math.min(2, Math.floor(Math.abs(v) / scale * 3));
+        const line = svg("line", { x1, y1, x2: x2 - r - 2, y2, stroke: v >= 0 ? C.positive : C.negative,
+          "stroke-width": WIDTHS[level], "marker-end": `url(#arrow-${v >= 0 ? "pos" : "neg"})` }, edges);
+        const dot = svg("circle", { cx: (x1 + x2) / 2, cy: (y1 + y2) / 2, r: 5, class: "hover" }, hovers);
+        svg("title", {}, dot).textContent = `${name}[${rowsLab[i]}, ${colsLab[j]}] = ${exact(v)}`;
+        list.push({ line, from, j });
+      }));
+    };
+    const inLab = P.input_labels, hLab = P.hidden_labels;
+    addEdges(W.ih[g], `W_i${g}`, (j) => [xl, yIn(j)], (i) => [xm, yMid(i)], "x", hLab, inLab);
+    addEdges(W.hh[g], `W_h${g}`, (j) => [xl, yPrev(j)], (i) => [xm, yMid(i)], "h_prev", hLab, hLab);
+    if (O) addEdges(W.hy, "W_hy", (j) => [xm, yMid(j)], (i) => [xr, yOut(i)], "h", P.output_labels, hLab);
+
+    const nodes = svg("g", {}, s);
+    const column = (n, x, y, labels, color, side, name) => n === 0 ? [] : Array.from({ length: n }, (_, k) => {
+      svg("circle", { cx: x, cy: y(k), r, fill: "white" }, nodes);        // hides the arrows' starts
+      const c = svg("circle", { cx: x, cy: y(k), r, stroke: color, "stroke-width": 2.2, fill: "white" }, nodes);
+      const tip = svg("title", {}, c);
+      const label = svg("text", { x: side === "left" ? x - r - 5 : x + r + 5, y: y(k), "font-size": font,
+        "text-anchor": side === "left" ? "end" : "start", "dominant-baseline": "central", class: "label" }, nodes);
+      return { c, tip, label, lab: labels[k], side, name, color };
+    });
+    const mid = g === "h" ? "h_t (new state)" : `gate ${g}: ${P.block_names[g]}`;
+    net = {
+      list,
+      x: column(D, xl, yIn, inLab, C.input, "left", "x_t (input)"),
+      h_prev: column(H, xl, yPrev, hLab, C.hidden, "left", "h_{t−1} (previous state)"),
+      mid: column(H, xm, yMid, hLab, C.hidden, "right", mid),
+      y: column(O, xr, yOut, P.output_labels, C.output, "right", "y_t (output)"),
+    };
+    const head = (x, text, color) => svg("text", { x, y: 18, "text-anchor": "middle", "font-weight": "bold",
+      fill: color, "font-size": 14 }, s);
+    net.inHead = head(xl, "", C.input);
+    head(xm, g === "h" ? "hidden" : `gate ${g}`, C.hidden).textContent = g === "h" ? "hidden" : `gate ${g}`;
+    if (O) head(xr, "", C.output).textContent = "outputs";
+    svg("text", { x: xl, y: yPrev(0) - row * 0.55 - 4, "text-anchor": "middle", fill: C.hidden, "font-size": 12,
+      "font-weight": "bold" }, s).textContent = "h_{t−1}";
+    const yb = top + span;
+    svg("path", { d: `M ${xm} ${yMid(H - 1) + r} C ${xm} ${yb + 40}, ${xl} ${yb + 40}, ${xl + r} ${yPrev(H - 1) + r}`,
+      fill: "none", stroke: C.hidden, "stroke-width": 2, "stroke-dasharray": "3 4" }, s);
+    svg("text", { x: (xl + xm) / 2, y: yb + 52, "text-anchor": "middle", fill: C.hidden, "font-size": 13 }, s)
+      .textContent = "h_t is fed back as h_{t−1} at the next step";
+    netHost.replaceChildren(s);
+    if (gateBox) for (const b of gateBox.querySelectorAll("button")) b.classList.toggle("on", b.dataset.block === g);
+  }
+
+  function fillColumn(col, values, scale) {
+    col.forEach((n, k) => {
+      const v = values[k];
+      n.c.setAttribute("fill", rgba(n.color, 0.12 + 0.88 * Math.min(1, Math.abs(v) / scale)));
+      n.c.dataset.value = String(v);
+      n.tip.textContent = `${n.name}: ${n.lab} = ${exact(v)}`;
+      n.label.textContent = n.side === "left" ? `${n.lab} ${signed(v, 3)}` : `${signed(v, 3)} ${n.lab}`;
+    });
+  }
+
+  function drawNetwork(t) {
+    const g = S.block;
+    fillColumn(net.x, Q.x[t], P.scales.x);
+    fillColumn(net.h_prev, Q.h_prev[t], P.scales.h);
+    fillColumn(net.mid, Q.gate[g][t], P.scales.gate[g]);
+    if (P.top) fillColumn(net.y, Q.y[t], P.scales.y);
+    net.inHead.textContent = `inputs at t = ${t}`;
+    const source = { x: Q.x[t], h_prev: Q.h_prev[t], h: Q.h[t] };
+    for (const e of net.list) e.line.setAttribute("opacity", source[e.from][e.j] !== 0 ? 0.8 : FADED);
+  }
+
+  // ---- tables of this step -------------------------------------------------------------------------
+  function headerCell(tr, base, sub, key) {
+    const th = el("th");
+    th.dataset.col = key;
+    if (!sub) th.textContent = base; else th.appendChild(sym(base, sub));
+    tr.appendChild(th);
+  }
+
+  function drawUnits(t) {
+    const g = P.blocks;
+    const cols = [["unit", "", "unit"], ["h", "t−1", "h_{t−1}"]];
+    if (P.kind === "rnn") {
+      cols.push(["W_ih x_t + b_ih", "", "W_ih x_t + b_ih"], ["W_hh h_{t−1} + b_hh", "", "W_hh h_{t−1} + b_hh"],
+        ["a", "t", "a_t"]);
+    } else {
+      for (const name of g) cols.push([name, "t", `${name}_t`]);
+      if (P.kind === "lstm") cols.push(["c", "t−1", "c_{t−1}"], ["c", "t", "c_t"]);
+    }
+    cols.push(["h", "t", "h_t"]);
+    const value = {
+      "h_{t−1}": (k) => Q.h_prev[t][k], "W_ih x_t + b_ih": (k) => Q.input_product.h[t][k],
+      "W_hh h_{t−1} + b_hh": (k) => Q.recurrent_product.h[t][k], a_t: (k) => Q.preactivation.h[t][k],
+      "c_{t−1}": (k) => Q.c_prev[t][k], c_t: (k) => Q.c[t][k], h_t: (k) => Q.h[t][k],
+    };
+    for (const name of g) if (name !== "h") value[`${name}_t`] = (k) => Q.gate[name][t][k];
+    unitsTable.replaceChildren();
+    const tr = unitsTable.createTHead().insertRow();
+    for (const [b, s, key] of cols) headerCell(tr, b, s, key);
+    const body = unitsTable.createTBody();
+    for (let k = 0; k < P.H; k++) {
+      const r = body.insertRow();
+      for (const [, , key] of cols) {
+        const td = el("td", null, key === "unit" ? P.hidden_labels[k] : signed(value[key](k)));
+        td.dataset.col = key;
+        r.appendChild(td);
+      }
+    }
+  }
+
+  function drawOutputs(t) {
+    outTable.replaceChildren();
+    const tr = outTable.createTHead().insertRow();
+    headerCell(tr, "output", "", "output");
+    headerCell(tr, P.logits, "t", `${P.logits}_t`);
+    headerCell(tr, "y", "t", "y_t");
+    if (P.head === "softmax") headerCell(tr, "target", "", "target");
+    const body = outTable.createTBody();
+    P.output_labels.forEach((name, k) => {
+      const r = body.insertRow();
+      const cells = [["output", name], [`${P.logits}_t`, signed(Q.logits[t][k])], ["y_t", Q.y[t][k].toFixed(4)]];
+      if (P.head === "softmax") cells.push(["target", Q.target_index[t] === k ? "✓" : ""]);
+      for (const [key, text] of cells) { const td = el("td", null, text); td.dataset.col = key; r.appendChild(td); }
+    });
+    verdict.replaceChildren(el("b", null, "Prediction: "), document.createTextNode(
+      `${Q.prediction[t]} (${P.probability} = ${Q.p[t].toFixed(4)}), `), el("b", null, "target: "),
+      document.createTextNode(`${Q.target[t]}: `), el("i", null, Q.right[t] ? "right" : "wrong"),
+      document.createTextNode("."));
+  }
+
+  // ---- equations: templates from Python (ui/equations.py) filled with this step's vectors -------------
+  function vector(values) {
+    const v = el("span", values.length > 10 ? "vec row" : "vec");
+    for (const x of values) v.appendChild(el("span", "num", plain(x)));
+    return v;
+  }
+
+  function part(p, t, into) {
+    if (typeof p === "string") { into.appendChild(el("span", "op", p)); return; }
+    if (p[0] === "s") { into.appendChild(sym(p[1], p[2])); return; }
+    const [, q, block, under] = p;
+    const values = block === null ? Q[q][t] : Q[q][block][t];
+    const box = el("span", "term");
+    box.dataset.quantity = block === null ? q : `${q}.${block}`;
+    box.appendChild(vector(values));
+    if (under) {
+      const u = el("span", "under");
+      for (const x of under) part(x, t, u);
+      box.appendChild(u);
+    }
+    into.appendChild(box);
+  }
+
+  function drawEquations(t) {
+    eqHost.replaceChildren();
+    for (const line of P.equations) {
+      const d = el("div", "eq");
+      for (const p of line) part(p, t, d);
+      eqHost.appendChild(d);
+    }
+  }
+
+  // ---- the two mat-vec pictures ------------------------------------------------------------------------
+  function cell(v, scale, color, text) {
+    const c = el("span", "cell", text ?? v.toFixed(2));
+    const a = Math.min(1, Math.abs(v) / scale);
+    c.style.background = rgba(color ?? (v >= 0 ? C.positive : C.negative), a * 0.85);
+    if (a > 0.55) c.style.color = "white";
+    c.title = exact(v);
+    return c;
+  }
+
+  function matvec(title, w, vec, vecLabels, bias, result, rowLabels, scale, vecScale, vecColor, name) {
+    const box = el("div", "matvec");
+    box.dataset.name = name;
+    box.appendChild(el("div", "mv-title", title));
+    const D = vec.length;
+    const g = el("div", "mv");
+    g.style.gridTemplateColumns = `auto repeat(${D}, minmax(2.6em, 1fr)) 0.6em auto 0.6em auto auto auto`;
+    const add = (x, cls) => { if (cls) x.classList.add(cls); g.appendChild(x); };
+    add(el("span"));
+    for (let j = 0; j < D; j++) add(el("span", "collab", vecLabels[j]));
+    for (const h of ["", "v", "", "+ b", "", "= result"]) add(el("span", "collab", h));
+    for (let i = 0; i < w.length; i++) {
+      add(el("span", "rowlab", rowLabels[i]));
+      for (let j = 0; j < D; j++) add(cell(w[i][j], scale));
+      add(el("span"));
+      if (i < D) add(cell(vec[i], vecScale, vec[i] >= 0 ? vecColor : C.negative, `${vecLabels[i]} ${vec[i].toFixed(2)}`), "v");
+      else add(el("span"));
+      add(el("span"));
+      add(cell(bias[i], scale), "b");
+      add(el("span"));
+      add(cell(result[i], scale), "result");
+    }
+    for (let i = w.length; i < D; i++) {                     // a vector longer than the matrix is tall
+      add(el("span"));
+      for (let j = 0; j <= D; j++) add(el("span"));
+      add(cell(vec[i], vecScale, vec[i] >= 0 ? vecColor : C.negative, `${vecLabels[i]} ${vec[i].toFixed(2)}`), "v");
+      for (let j = 0; j < 4; j++) add(el("span"));
+    }
+    box.appendChild(g);
+    return box;
+  }
+
+  function drawMatvecs(t) {
+    const g = S.block, W = P.weights;
+    mvGrid.replaceChildren(
+      matvec(`Input product of ${g}: W x_t + b`, W.ih[g], Q.x[t], P.input_labels, W.b_ih[g],
+        Q.input_product[g][t], P.hidden_labels, P.scales.ih[g], P.scales.x, C.input, "input"),
+      matvec(`Recurrent product of ${g}: W h_{t−1} + b`, W.hh[g], Q.h_prev[t], P.hidden_labels, W.b_hh[g],
+        Q.recurrent_product[g][t], P.hidden_labels, P.scales.hh[g], P.scales.h, C.hidden, "recurrent"));
+  }
+
+  // ---- one step drawn ------------------------------------------------------------------------------
+  function draw() {
+    const t = S.t;
+    heading.textContent = `Step ${t + 1} of ${N} (t = ${t}): input “${P.tokens[t]}”`;
+    heading.dataset.t = String(t);
+    slider.value = String(t);
+    reset.disabled = t === 0;
+    prev.disabled = t === 0;
+    next.disabled = t >= N - 1;
+    play.textContent = playing ? "⏸ Pause" : "▶ Play";
+    play.classList.toggle("on", playing);
+    seqTable.tBodies[0].querySelectorAll("tr").forEach((r, i) => {
+      r.classList.toggle("current", i === t);
+      r.cells[0].textContent = i === t ? "▶" : "";
+    });
+    drawNetwork(t);
+    drawUnits(t);
+    if (P.top) drawOutputs(t);
+    drawEquations(t);
+    drawMatvecs(t);
+    root.dataset.drawn = String(t);
+  }
+
+  function writeLink() {
+    const url = new URL(window.location.href);
+    if (S.t === 0) url.searchParams.delete("t"); else url.searchParams.set("t", String(S.t));
+    if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
+  }
+
+  function report() {
+    reportTimer = null;
+    const now = JSON.stringify([S.t, S.block, S.pace]);
+    if (now === reported || playing) return;
+    reported = now;
+    setStateValue("view", { t: S.t, block: S.block, pace: S.pace });
+  }
+
+  function schedule() {
+    clearTimeout(reportTimer);
+    reportTimer = setTimeout(report, REPORT_MS);
+  }
+
+  function go(t) {
+    S.t = Math.max(0, Math.min(N - 1, t));
+    draw();
+    writeLink();
+    schedule();
+  }
+
+  function stop() {
+    if (!playing) return;
+    playing = false;
+    clearTimeout(timer);
+    draw();
+    schedule();
+  }
+
+  function start() {
+    if (N <= 1) return;
+    if (S.t >= N - 1) S.t = 0;                                   // Play at the end starts over
+    playing = true;
+    draw();
+    writeLink();
+    const begun = performance.now(), period = S.pace * 1000;
+    let k = 0;
+    const tick = () => {                                         // an even pace: each step on its own schedule
+      k += 1;
+      timer = setTimeout(() => {
+        if (!playing) return;
+        go(S.t + 1);
+        if (S.t >= N - 1) stop(); else tick();
+      }, Math.max(0, begun + k * period - performance.now()));
+    };
+    tick();
+  }
+
+  reset.addEventListener("click", () => { stop(); go(0); });
+  prev.addEventListener("click", () => { stop(); go(S.t - 1); });
+  next.addEventListener("click", () => { stop(); go(S.t + 1); });
+  play.addEventListener("click", () => (playing ? stop() : start()));
+  slider.addEventListener("input", () => { stop(); go(Number(slider.value)); });
+  pace.addEventListener("change", () => {
+    S.pace = Number(pace.value);
+    if (playing) { stop(); start(); } else schedule();
+  });
+
+  const typing = (e) => {
+    const t = e.composedPath()[0];
+    if (!(t instanceof Element)) return false;
+    if (t === slider || t === pace) return true;                 // their own keys move them
+    return t.matches("input, textarea, select, [contenteditable], [contenteditable] *") ||
+      Boolean(t.closest("[role=slider], [role=combobox], [role=listbox], [role=radiogroup], [role=tablist]"));
+  };
+  const mine = (e) => e.composedPath().includes(root);
+  const onKey = (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || typing(e)) return;
+    const onButton = e.composedPath()[0] instanceof HTMLButtonElement;
+    if (e.key === "ArrowRight") { stop(); go(S.t + 1); }
+    else if (e.key === "ArrowLeft") { stop(); go(S.t - 1); }
+    else if (e.key === "Home") { stop(); go(0); }
+    else if (e.key === " " && (!onButton || mine(e))) { if (!e.repeat) (playing ? stop() : start()); }
+    else return;
+    e.preventDefault();
+  };
+  const onKeyUp = (e) => { if (e.key === " " && mine(e)) e.preventDefault(); };   // no second click on a button
+  // a click elsewhere (a setting) first tells the server the step, so the new run opens on it
+  const onPointer = (e) => { if (reportTimer !== null && !mine(e)) { clearTimeout(reportTimer); report(); } };
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keyup", onKeyUp);
+  document.addEventListener("pointerdown", onPointer, true);
+
+  buildBlock();
+  draw();
+  return () => {
+    playing = false;
+    clearTimeout(timer);
+    clearTimeout(reportTimer);
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("keyup", onKeyUp);
+    document.removeEventListener("pointerdown", onPointer, true);
+  };
+}
