@@ -51,16 +51,11 @@ if st.session_state.block not in GATE_NAMES[model.rnn.kind]:
     st.session_state.block = "g" if model.rnn.kind == "lstm" else "n" if model.rnn.kind == "gru" else "h"
 
 
-@st.fragment
-def step_view():
-    """The stepper; its report of the step (after the stepping pauses) reruns only this fragment."""
-    payload = run_payload(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"],
-                          b, int(st.session_state.layer) - 1)
-    stepper(payload, st.session_state.t, st.session_state.block, st.session_state.pace)
-    page_end(SETTINGS)                                     # the reported step goes into the link too
-
-
-step_view()
+# the stepper's report of the step (sent once the stepping pauses) reruns the page, which writes it into the
+# link; no fragment: a report that lands with a click on a setting must run with that setting too
+payload = run_payload(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"], b,
+                      int(st.session_state.layer) - 1)
+stepper(payload, st.session_state.t, st.session_state.block, st.session_state.pace)
 
 with st.expander("All the numbers of this run"):
     table = pd.DataFrame(rec.rnn.to_columns())

@@ -49,9 +49,11 @@ export default function ({ data, parentElement, setStateValue }) {
   const C = P.colors;
   const previous = parentElement.__stepper;
   // a rerun that sends the same run keeps the browser's place; a new run opens where the server says
-  const S = previous && previous.sig === P.sig
-    ? { t: previous.t, block: previous.block, pace: previous.pace }
-    : { t: P.t, block: P.block, pace: P.pace };
+  // the same words with another setting (cell, weights, seed) keep the place too: the server may not have
+  // heard of the last steps yet
+  const same = previous && (previous.sig === P.sig || previous.tokens === JSON.stringify(P.tokens));
+  const S = same ? { t: previous.t, block: previous.block, pace: previous.pace } : { t: P.t, block: P.block, pace: P.pace };
+  S.tokens = JSON.stringify(P.tokens);
   S.sig = P.sig;
   S.t = Math.max(0, Math.min(P.shown - 1, S.t));
   if (!P.blocks.includes(S.block)) S.block = P.block;
@@ -543,6 +545,7 @@ export default function ({ data, parentElement, setStateValue }) {
 
   buildBlock();
   draw();
+  if (JSON.stringify([S.t, S.block, S.pace]) !== reported) { writeLink(); schedule(); }
   return () => {
     playing = false;
     clearTimeout(timer);
