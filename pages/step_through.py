@@ -4,14 +4,13 @@ The run is sent to the browser once per setting; stepping, playing and the block
 (``ui.stepper``), so a click costs the server nothing.
 """
 
-import pandas as pd
 import streamlit as st
 
 from rnn_core.record import GATE_NAMES
 from ui import step_tables
 from ui.controls import download_csv, page_end, page_start, shared_run
 from ui.state import Setting
-from ui.stepper import run_payload, stepper
+from ui.stepper import record_csv, run_payload, stepper
 
 SETTINGS = (Setting("t", 0, low=0, high=400), Setting("seq", 0, low=0, high=1), Setting("block", "h"),
             Setting("layer", 1, low=1, high=3), Setting("pace", 1.5, low=0.5, high=3.0))
@@ -58,9 +57,10 @@ payload = run_payload(v["example"], v["text"], v["cell"], v["hidden"], v["layers
 stepper(payload, st.session_state.t, st.session_state.block, st.session_state.pace)
 
 with st.expander("All the numbers of this run"):
-    table = pd.DataFrame(rec.rnn.to_columns())
-    st.caption(f"{len(table):,} recorded values: every quantity at every layer, step and unit, gradients included.")
-    download_csv(table, f"{v['example']}_{v['cell']}_record.csv", "Download the whole record (CSV)", key="dl-record")
+    count, csv = record_csv(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"], v["weights"])
+    st.caption(f"{count:,} recorded values: every quantity at every layer, step and unit, gradients included.")
+    st.download_button("Download the whole record (CSV)", csv, file_name=f"{v['example']}_{v['cell']}_record.csv",
+                       mime="text/csv", on_click="ignore", key="dl-record", icon=":material/download:")
     download_csv(step_tables.sequence_rows(run, b), f"{v['example']}_predictions.csv",
                  "Download the predictions (CSV)", key="dl-predictions")
 page_end(SETTINGS)

@@ -55,6 +55,16 @@ def run_payload(example, text, cell, hidden, layers, seed, weights, b, layer):
     return payload
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def record_csv(example, text, cell, hidden, layers, seed, weights):
+    """(number of values, CSV bytes) of the whole record of a setting: built once, not on every rerun."""
+    import pandas as pd
+
+    run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
+    table = pd.DataFrame(run.rec.rnn.to_columns())
+    return len(table), table.to_csv(index=False).encode("utf-8")
+
+
 def _take_view():
     """The browser's report: its step, block and pace become the page's settings (and so the link's)."""
     view = (st.session_state.get(KEY) or {}).get("view") or {}

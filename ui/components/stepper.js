@@ -266,6 +266,7 @@ export default function ({ data, parentElement, setStateValue }) {
     svg("text", { x: (xl + xm) / 2, y: yb + 52, "text-anchor": "middle", fill: C.hidden, "font-size": 13 }, s)
       .textContent = "h_t is fed back as h_{t−1} at the next step";
     netHost.replaceChildren(s);
+    buildMatvecs();
     if (gateBox) for (const b of gateBox.querySelectorAll("button")) b.classList.toggle("on", b.dataset.block === g);
   }
 
@@ -290,7 +291,7 @@ export default function ({ data, parentElement, setStateValue }) {
     for (const e of net.list) e.line.setAttribute("opacity", source[e.from][e.j] !== 0 ? 0.8 : FADED);
   }
 
-  // ---- tables of this step -------------------------------------------------------------------------
+  // ---- tables of this step: built once, their numbers changed per step -----------------------------
   function headerCell(tr, base, sub, key) {
     const th = el("th");
     th.dataset.col = key;
@@ -298,138 +299,159 @@ export default function ({ data, parentElement, setStateValue }) {
     tr.appendChild(th);
   }
 
-  function drawUnits(t) {
-    const g = P.blocks;
-    const cols = [["unit", "", "unit"], ["h", "t−1", "h_{t−1}"]];
-    if (P.kind === "rnn") {
-      cols.push(["W_ih x_t + b_ih", "", "W_ih x_t + b_ih"], ["W_hh h_{t−1} + b_hh", "", "W_hh h_{t−1} + b_hh"],
-        ["a", "t", "a_t"]);
-    } else {
-      for (const name of g) cols.push([name, "t", `${name}_t`]);
-      if (P.kind === "lstm") cols.push(["c", "t−1", "c_{t−1}"], ["c", "t", "c_t"]);
-    }
-    cols.push(["h", "t", "h_t"]);
-    const value = {
-      "h_{t−1}": (k) => Q.h_prev[t][k], "W_ih x_t + b_ih": (k) => Q.input_product.h[t][k],
-      "W_hh h_{t−1} + b_hh": (k) => Q.recurrent_product.h[t][k], a_t: (k) => Q.preactivation.h[t][k],
-      "c_{t−1}": (k) => Q.c_prev[t][k], c_t: (k) => Q.c[t][k], h_t: (k) => Q.h[t][k],
-    };
-    for (const name of g) if (name !== "h") value[`${name}_t`] = (k) => Q.gate[name][t][k];
-    unitsTable.replaceChildren();
+  const unitCols = [["h", "t−1", "h_{t−1}", () => Q.h_prev]];
+  if (P.kind === "rnn") {
+    unitCols.push(["W_ih x_t + b_ih", "", "W_ih x_t + b_ih", () => Q.input_product.h],
+      ["W_hh h_{t−1} + b_hh", "", "W_hh h_{t−1} + b_hh", () => Q.recurrent_product.h],
+      ["a", "t", "a_t", () => Q.preactivation.h]);
+  } else {
+    for (const name of P.blocks) unitCols.push([name, "t", `${name}_t`, () => Q.gate[name]]);
+    if (P.kind === "lstm") unitCols.push(["c", "t−1", "c_{t−1}", () => Q.c_prev], ["c", "t", "c_t", () => Q.c]);
+  }
+  unitCols.push(["h", "t", "h_t", () => Q.h]);
+  const unitCells = unitCols.map(() => []);
+  {
     const tr = unitsTable.createTHead().insertRow();
-    for (const [b, s, key] of cols) headerCell(tr, b, s, key);
+    headerCell(tr, "unit", "", "unit");
+    for (const [b, s, key] of unitCols) headerCell(tr, b, s, key);
     const body = unitsTable.createTBody();
     for (let k = 0; k < P.H; k++) {
       const r = body.insertRow();
-      for (const [, , key] of cols) {
-        const td = el("td", null, key === "unit" ? P.hidden_labels[k] : signed(value[key](k)));
-        td.dataset.col = key;
-        r.appendChild(td);
-      }
+      const td = el("td", null, P.hidden_labels[k]);
+      td.dataset.col = "unit";
+      r.appendChild(td);
+      unitCols.forEach(([, , key], c) => {
+        const cell = el("td");
+        cell.dataset.col = key;
+        r.appendChild(cell);
+        unitCells[c].push(cell);
+      });
     }
   }
 
-  function drawOutputs(t) {
-    outTable.replaceChildren();
+  function drawUnits(t) {
+    unitCols.forEach(([, , , values], c) => {
+      const row = values()[t];
+      unitCells[c].forEach((cell, k) => { cell.textContent = signed(row[k]); });
+    });
+  }
+
+  const outCells = { s: [], y: [], target: [] };
+  if (P.top) {
     const tr = outTable.createTHead().insertRow();
     headerCell(tr, "output", "", "output");
     headerCell(tr, P.logits, "t", `${P.logits}_t`);
     headerCell(tr, "y", "t", "y_t");
     if (P.head === "softmax") headerCell(tr, "target", "", "target");
     const body = outTable.createTBody();
-    P.output_labels.forEach((name, k) => {
+    P.output_labels.forEach((name) => {
       const r = body.insertRow();
-      const cells = [["output", name], [`${P.logits}_t`, signed(Q.logits[t][k])], ["y_t", Q.y[t][k].toFixed(4)]];
-      if (P.head === "softmax") cells.push(["target", Q.target_index[t] === k ? "✓" : ""]);
-      for (const [key, text] of cells) { const td = el("td", null, text); td.dataset.col = key; r.appendChild(td); }
+      const cells = [["output", "output"], [`${P.logits}_t`, "s"], ["y_t", "y"]];
+      if (P.head === "softmax") cells.push(["target", "target"]);
+      for (const [key, slot] of cells) {
+        const td = el("td", null, slot === "output" ? name : "");
+        td.dataset.col = key;
+        r.appendChild(td);
+        if (slot !== "output") outCells[slot].push(td);
+      }
     });
+  }
+
+  function drawOutputs(t) {
+    outCells.s.forEach((td, k) => { td.textContent = signed(Q.logits[t][k]); });
+    outCells.y.forEach((td, k) => { td.textContent = Q.y[t][k].toFixed(4); });
+    outCells.target.forEach((td, k) => { td.textContent = Q.target_index[t] === k ? "✓" : ""; });
     verdict.replaceChildren(el("b", null, "Prediction: "), document.createTextNode(
       `${Q.prediction[t]} (${P.probability} = ${Q.p[t].toFixed(4)}), `), el("b", null, "target: "),
       document.createTextNode(`${Q.target[t]}: `), el("i", null, Q.right[t] ? "right" : "wrong"),
       document.createTextNode("."));
   }
 
-  // ---- equations: templates from Python (ui/equations.py) filled with this step's vectors -------------
-  function vector(values) {
-    const v = el("span", values.length > 10 ? "vec row" : "vec");
-    for (const x of values) v.appendChild(el("span", "num", plain(x)));
-    return v;
-  }
-
-  function part(p, t, into) {
+  // ---- equations: templates from Python (ui/equations.py), built once, filled with each step's vectors ----
+  const eqVectors = [];
+  function part(p, into) {
     if (typeof p === "string") { into.appendChild(el("span", "op", p)); return; }
     if (p[0] === "s") { into.appendChild(sym(p[1], p[2])); return; }
     const [, q, block, under] = p;
-    const values = block === null ? Q[q][t] : Q[q][block][t];
+    const rows = block === null ? Q[q] : Q[q][block];
     const box = el("span", "term");
     box.dataset.quantity = block === null ? q : `${q}.${block}`;
-    box.appendChild(vector(values));
+    const v = el("span", rows[0].length > 10 ? "vec row" : "vec");
+    const nums = rows[0].map(() => v.appendChild(el("span", "num")));
+    box.appendChild(v);
+    eqVectors.push({ rows, nums });
     if (under) {
       const u = el("span", "under");
-      for (const x of under) part(x, t, u);
+      for (const x of under) part(x, u);
       box.appendChild(u);
     }
     into.appendChild(box);
   }
-
-  function drawEquations(t) {
-    eqHost.replaceChildren();
-    for (const line of P.equations) {
-      const d = el("div", "eq");
-      for (const p of line) part(p, t, d);
-      eqHost.appendChild(d);
-    }
+  for (const line of P.equations) {
+    const d = el("div", "eq");
+    for (const p of line) part(p, d);
+    eqHost.appendChild(d);
   }
 
-  // ---- the two mat-vec pictures ------------------------------------------------------------------------
-  function cell(v, scale, color, text) {
-    const c = el("span", "cell", text ?? v.toFixed(2));
+  function drawEquations(t) {
+    for (const { rows, nums } of eqVectors) nums.forEach((n, k) => { n.textContent = plain(rows[t][k]); });
+  }
+
+  // ---- the two mat-vec pictures: W and b drawn once per block, v and the result per step ---------------
+  function paint(c, v, scale, color, text) {
     const a = Math.min(1, Math.abs(v) / scale);
+    c.textContent = text ?? v.toFixed(2);
     c.style.background = rgba(color ?? (v >= 0 ? C.positive : C.negative), a * 0.85);
-    if (a > 0.55) c.style.color = "white";
+    c.style.color = a > 0.55 ? "white" : "";
     c.title = exact(v);
     return c;
   }
 
-  function matvec(title, w, vec, vecLabels, bias, result, rowLabels, scale, vecScale, vecColor, name) {
+  function matvec(title, w, vecLabels, bias, rowLabels, scale, name) {
     const box = el("div", "matvec");
     box.dataset.name = name;
     box.appendChild(el("div", "mv-title", title));
-    const D = vec.length;
+    const D = vecLabels.length, H = w.length;
     const g = el("div", "mv");
     g.style.gridTemplateColumns = `auto repeat(${D}, minmax(2.6em, 1fr)) 0.6em auto 0.6em auto auto auto`;
-    const add = (x, cls) => { if (cls) x.classList.add(cls); g.appendChild(x); };
+    const add = (x, cls) => { if (cls) x.classList.add(cls); g.appendChild(x); return x; };
     add(el("span"));
     for (let j = 0; j < D; j++) add(el("span", "collab", vecLabels[j]));
     for (const h of ["", "v", "", "+ b", "", "= result"]) add(el("span", "collab", h));
-    for (let i = 0; i < w.length; i++) {
-      add(el("span", "rowlab", rowLabels[i]));
-      for (let j = 0; j < D; j++) add(cell(w[i][j], scale));
+    const vCells = [], rCells = [];
+    for (let i = 0; i < Math.max(H, D); i++) {
+      add(el("span", i < H ? "rowlab" : null, i < H ? rowLabels[i] : null));
+      for (let j = 0; j < D; j++) add(i < H ? paint(el("span", "cell"), w[i][j], scale) : el("span"));
       add(el("span"));
-      if (i < D) add(cell(vec[i], vecScale, vec[i] >= 0 ? vecColor : C.negative, `${vecLabels[i]} ${vec[i].toFixed(2)}`), "v");
-      else add(el("span"));
+      if (i < D) vCells.push(add(el("span", "cell"), "v")); else add(el("span"));
       add(el("span"));
-      add(cell(bias[i], scale), "b");
+      add(i < H ? paint(el("span", "cell"), bias[i], scale) : el("span"), i < H ? "b" : null);
       add(el("span"));
-      add(cell(result[i], scale), "result");
-    }
-    for (let i = w.length; i < D; i++) {                     // a vector longer than the matrix is tall
-      add(el("span"));
-      for (let j = 0; j <= D; j++) add(el("span"));
-      add(cell(vec[i], vecScale, vec[i] >= 0 ? vecColor : C.negative, `${vecLabels[i]} ${vec[i].toFixed(2)}`), "v");
-      for (let j = 0; j < 4; j++) add(el("span"));
+      if (i < H) rCells.push(add(el("span", "cell"), "result")); else add(el("span"));
     }
     box.appendChild(g);
-    return box;
+    return { box, vCells, rCells };
+  }
+
+  let mvs = null;
+  function buildMatvecs() {
+    const g = S.block, W = P.weights;
+    mvs = [
+      [matvec(`Input product of ${g}: W x_t + b`, W.ih[g], P.input_labels, W.b_ih[g], P.hidden_labels,
+        P.scales.ih[g], "input"), () => Q.x, P.input_labels, P.scales.x, C.input, () => Q.input_product[g], P.scales.ih[g]],
+      [matvec(`Recurrent product of ${g}: W h_{t−1} + b`, W.hh[g], P.hidden_labels, W.b_hh[g], P.hidden_labels,
+        P.scales.hh[g], "recurrent"), () => Q.h_prev, P.hidden_labels, P.scales.h, C.hidden,
+      () => Q.recurrent_product[g], P.scales.hh[g]],
+    ];
+    mvGrid.replaceChildren(...mvs.map((m) => m[0].box));
   }
 
   function drawMatvecs(t) {
-    const g = S.block, W = P.weights;
-    mvGrid.replaceChildren(
-      matvec(`Input product of ${g}: W x_t + b`, W.ih[g], Q.x[t], P.input_labels, W.b_ih[g],
-        Q.input_product[g][t], P.hidden_labels, P.scales.ih[g], P.scales.x, C.input, "input"),
-      matvec(`Recurrent product of ${g}: W h_{t−1} + b`, W.hh[g], Q.h_prev[t], P.hidden_labels, W.b_hh[g],
-        Q.recurrent_product[g][t], P.hidden_labels, P.scales.hh[g], P.scales.h, C.hidden, "recurrent"));
+    for (const [m, vec, labels, vScale, vColor, result, scale] of mvs) {
+      const v = vec()[t], r = result()[t];
+      m.vCells.forEach((c, i) => paint(c, v[i], vScale, v[i] >= 0 ? vColor : C.negative, `${labels[i]} ${v[i].toFixed(2)}`));
+      m.rCells.forEach((c, i) => paint(c, r[i], scale));
+    }
   }
 
   // ---- one step drawn ------------------------------------------------------------------------------
