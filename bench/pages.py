@@ -55,8 +55,10 @@ def _apptest(page, timed=False, **state):
     script = ROOT / "app.py" if page == "home" else ROOT / "pages" / f"{page}.py"
     if timed:
         at = AppTest.from_string(TIMED.format(path=str(script)), default_timeout=120)
-    else:
-        at = AppTest.from_file(str(script), default_timeout=120)
+    else:                             # as a session runs it: app.py the entry (its navigation's links resolve)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        if page not in ("home", "app"):
+            at.switch_page(f"pages/{page}.py")
     for k, v in state.items():
         at.session_state[k] = v
     return at

@@ -27,6 +27,10 @@ function svg(tag, attrs, parent) {
   return e;
 }
 
+// a step changes only what differs, so the browser re-lays out as little as it can
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
+function setAttr(e, name, value) { const v = String(value); if (e.getAttribute(name) !== v) e.setAttribute(name, v); }
+
 const signed = (v, d = 4) => (v >= 0 ? "+" : "") + v.toFixed(d);
 const plain = (v, d = 3) => v.toFixed(d);
 const exact = (v) => String(Number(v.toPrecision(6)));
@@ -273,10 +277,9 @@ export default function ({ data, parentElement, setStateValue }) {
   function fillColumn(col, values, scale) {
     col.forEach((n, k) => {
       const v = values[k];
-      n.c.setAttribute("fill", rgba(n.color, 0.12 + 0.88 * Math.min(1, Math.abs(v) / scale)));
-      n.c.dataset.value = String(v);
-      n.tip.textContent = `${n.name}: ${n.lab} = ${exact(v)}`;
-      n.label.textContent = n.side === "left" ? `${n.lab} ${signed(v, 3)}` : `${signed(v, 3)} ${n.lab}`;
+      setAttr(n.c, "fill", rgba(n.color, 0.12 + 0.88 * Math.min(1, Math.abs(v) / scale)));
+      setText(n.tip, `${n.name}: ${n.lab} = ${exact(v)}`);
+      setText(n.label, n.side === "left" ? `${n.lab} ${signed(v, 3)}` : `${signed(v, 3)} ${n.lab}`);
     });
   }
 
@@ -286,9 +289,9 @@ export default function ({ data, parentElement, setStateValue }) {
     fillColumn(net.h_prev, Q.h_prev[t], P.scales.h);
     fillColumn(net.mid, Q.gate[g][t], P.scales.gate[g]);
     if (P.top) fillColumn(net.y, Q.y[t], P.scales.y);
-    net.inHead.textContent = `inputs at t = ${t}`;
+    setText(net.inHead, `inputs at t = ${t}`);
     const source = { x: Q.x[t], h_prev: Q.h_prev[t], h: Q.h[t] };
-    for (const e of net.list) e.line.setAttribute("opacity", source[e.from][e.j] !== 0 ? 0.8 : FADED);
+    for (const e of net.list) setAttr(e.line, "opacity", source[e.from][e.j] !== 0 ? 0.8 : FADED);
   }
 
   // ---- tables of this step: built once, their numbers changed per step -----------------------------
@@ -332,7 +335,7 @@ export default function ({ data, parentElement, setStateValue }) {
   function drawUnits(t) {
     unitCols.forEach(([, , , values], c) => {
       const row = values()[t];
-      unitCells[c].forEach((cell, k) => { cell.textContent = signed(row[k]); });
+      unitCells[c].forEach((cell, k) => setText(cell, signed(row[k])));
     });
   }
 
@@ -358,9 +361,9 @@ export default function ({ data, parentElement, setStateValue }) {
   }
 
   function drawOutputs(t) {
-    outCells.s.forEach((td, k) => { td.textContent = signed(Q.logits[t][k]); });
-    outCells.y.forEach((td, k) => { td.textContent = Q.y[t][k].toFixed(4); });
-    outCells.target.forEach((td, k) => { td.textContent = Q.target_index[t] === k ? "✓" : ""; });
+    outCells.s.forEach((td, k) => setText(td, signed(Q.logits[t][k])));
+    outCells.y.forEach((td, k) => setText(td, Q.y[t][k].toFixed(4)));
+    outCells.target.forEach((td, k) => setText(td, Q.target_index[t] === k ? "✓" : ""));
     verdict.replaceChildren(el("b", null, "Prediction: "), document.createTextNode(
       `${Q.prediction[t]} (${P.probability} = ${Q.p[t].toFixed(4)}), `), el("b", null, "target: "),
       document.createTextNode(`${Q.target[t]}: `), el("i", null, Q.right[t] ? "right" : "wrong"),
@@ -394,14 +397,15 @@ export default function ({ data, parentElement, setStateValue }) {
   }
 
   function drawEquations(t) {
-    for (const { rows, nums } of eqVectors) nums.forEach((n, k) => { n.textContent = plain(rows[t][k]); });
+    for (const { rows, nums } of eqVectors) nums.forEach((n, k) => setText(n, plain(rows[t][k])));
   }
 
   // ---- the two mat-vec pictures: W and b drawn once per block, v and the result per step ---------------
   function paint(c, v, scale, color, text) {
     const a = Math.min(1, Math.abs(v) / scale);
-    c.textContent = text ?? v.toFixed(2);
-    c.style.background = rgba(color ?? (v >= 0 ? C.positive : C.negative), a * 0.85);
+    setText(c, text ?? v.toFixed(2));
+    const background = rgba(color ?? (v >= 0 ? C.positive : C.negative), a * 0.85);
+    if (c.__background !== background) { c.style.background = background; c.__background = background; }
     c.style.color = a > 0.55 ? "white" : "";
     c.title = exact(v);
     return c;
@@ -467,7 +471,7 @@ export default function ({ data, parentElement, setStateValue }) {
     play.classList.toggle("on", playing);
     seqTable.tBodies[0].querySelectorAll("tr").forEach((r, i) => {
       r.classList.toggle("current", i === t);
-      r.cells[0].textContent = i === t ? "▶" : "";
+      setText(r.cells[0], i === t ? "▶" : "");
     });
     drawNetwork(t);
     drawUnits(t);
