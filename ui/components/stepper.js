@@ -201,7 +201,7 @@ export default function ({ data, parentElement, setStateValue }) {
     const longestOut = O ? Math.max(...P.output_labels.map((s) => s.length)) : 0;
     const xl = 14 + (longestIn + 8) * cw + r;
     const xm = xl + 250;
-    const xr = xm + (O ? 230 : 0);
+    const xr = xm + (O ? 290 : 0);
     const width = Math.ceil((O ? xr : xm) + r + 12 + (O ? (longestOut + 8) * cw : 8 * cw));
     const top = 44, gap = row * 0.5;
     const height = Math.ceil(top + nLeft * row + gap + 70);
@@ -238,7 +238,9 @@ export default function ({ data, parentElement, setStateValue }) {
     const inLab = P.input_labels, hLab = P.hidden_labels;
     addEdges(W.ih[g], `W_i${g}`, (j) => [xl, yIn(j)], (i) => [xm, yMid(i)], "x", hLab, inLab);
     addEdges(W.hh[g], `W_h${g}`, (j) => [xl, yPrev(j)], (i) => [xm, yMid(i)], "h_prev", hLab, hLab);
-    if (O) addEdges(W.hy, "W_hy", (j) => [xm, yMid(j)], (i) => [xr, yOut(i)], "h", P.output_labels, hLab);
+    // the read-out arrows leave h_t after its label, so that the label stays clear of them
+    const midLabel = r + 8 + (7 + Math.max(...hLab.map((l) => l.length))) * cw;
+    if (O) addEdges(W.hy, "W_hy", (j) => [xm + midLabel, yMid(j)], (i) => [xr, yOut(i)], "h", P.output_labels, hLab);
 
     const nodes = svg("g", {}, s);
     const column = (n, x, y, labels, color, side, name) => n === 0 ? [] : Array.from({ length: n }, (_, k) => {
