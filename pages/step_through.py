@@ -10,10 +10,10 @@ from rnn_core.record import GATE_NAMES
 from ui import step_tables
 from ui.controls import download_csv, page_end, page_start, shared_run
 from ui.state import Setting
-from ui.stepper import record_csv, run_payload, stepper
+from ui.stepper import PACES, record_csv, run_payload, stepper
 
 SETTINGS = (Setting("t", 0, low=0, high=400), Setting("seq", 0, low=0, high=1), Setting("block", "h"),
-            Setting("layer", 1, low=1, high=3), Setting("pace", 1.5, low=0.5, high=3.0))
+            Setting("layer", 1, low=1, high=3), Setting("pace", 1.5, PACES))
 
 v = page_start(
     "Step through",

@@ -194,8 +194,11 @@ def test_the_reported_step_survives_a_setting_change_and_goes_into_the_servers_l
     }""", timeout=30_000)
     data, rec = engine_run("jazz", cell="lstm")
     check_step(shown(page), data, rec, 2)                            # the LSTM's numbers, at the same step
+    page.keyboard.press("ArrowRight")                                # the cell's button has the focus: → steps
+    wait_for_step(page, 3)
+    assert "cell=lstm" in page.url
     page.wait_for_timeout(REPORT_S * 1000 + 1500)
-    assert "t=2" in page.url and "cell=lstm" in page.url
+    assert "t=3" in page.url and "cell=lstm" in page.url
     page.close()
 
 

@@ -104,6 +104,17 @@ def test_a_deep_link_opens_on_its_step_and_a_bad_one_is_explained():
     assert any("banana" in w.value for w in at.warning)
 
 
+def test_plays_pace_comes_from_the_link_and_only_a_pace_play_offers():
+    at = page("step_through")
+    at.query_params["pace"] = "0.5"
+    at.run()
+    assert payload(at)["pace"] == 0.5 and 0.5 in payload(at)["paces"]
+    at = page("step_through")
+    at.query_params["pace"] = "0.01"
+    at.run()
+    assert payload(at)["pace"] == 1.5 and any("pace" in w.value for w in at.warning)
+
+
 def test_a_step_past_the_end_is_the_last_step():
     assert payload(run_page(example="home", t=9))["t"] == 2
 

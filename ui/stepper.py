@@ -20,6 +20,7 @@ from . import engine, equations
 
 FOLDER = Path(__file__).parent / "components"
 KEY = "stepper"
+PACES = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)   # seconds per step that Play offers
 EXTRA_BYTES = 10_000     # room left under the cap for what is added here (equations, names, colours)
 
 # registered once per process: the component's code is constant, each session mounts its own instance
@@ -78,6 +79,6 @@ def _take_view():
 
 def stepper(payload, t, block, pace):
     """Mount the stepper on ``payload`` opening at step ``t`` with ``block``'s arrows, playing at ``pace`` s."""
-    data = dict(payload, t=int(t), block=block, pace=float(pace))
+    data = dict(payload, t=int(t), block=block, pace=float(pace), paces=list(PACES))
     data["t"] = max(0, min(data["shown"] - 1, data["t"]))
     return _COMPONENT(key=KEY, data=data, on_view_change=_take_view)

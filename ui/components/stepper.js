@@ -9,7 +9,6 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const REPORT_MS = 1500;              // quiet time after the last step change before the server hears of it
-const PACES = [0.5, 0.75, 1, 1.5, 2, 3];
 const WIDTHS = [0.9, 2.2, 4.0];      // arrow widths: |w| in thirds of the largest |w| drawn
 const FADED = 0.12;                  // arrows leaving a neuron that is zero at this step
 
@@ -86,12 +85,12 @@ export default function ({ data, parentElement, setStateValue }) {
   const play = mk("▶ Play", "Play and pause (space)", "play");
   const paceBox = el("label", "pace", "s per step ");
   const pace = el("select");
-  for (const p of PACES) {
+  for (const p of P.paces) {
     const o = el("option", null, String(p));
     o.value = String(p);
     pace.appendChild(o);
   }
-  if (!PACES.includes(S.pace)) S.pace = 1.5;
+  if (!P.paces.includes(S.pace)) S.pace = P.pace;
   pace.value = String(S.pace);
   paceBox.prepend(pace);
   buttons.appendChild(paceBox);
@@ -550,8 +549,10 @@ export default function ({ data, parentElement, setStateValue }) {
     const t = e.composedPath()[0];
     if (!(t instanceof Element)) return false;
     if (t === slider || t === pace) return true;                 // their own keys move them
+    // a segmented control (radio buttons) keeps no use for arrows that matters more here: a teacher who has
+    // just clicked "LSTM" and presses → means the next step
     return t.matches("input, textarea, select, [contenteditable], [contenteditable] *") ||
-      Boolean(t.closest("[role=slider], [role=combobox], [role=listbox], [role=radiogroup], [role=tablist]"));
+      Boolean(t.closest("[role=slider], [role=combobox], [role=listbox]"));
   };
   const mine = (e) => e.composedPath().includes(root);
   const onKey = (e) => {
@@ -563,11 +564,12 @@ export default function ({ data, parentElement, setStateValue }) {
     else if (e.key === " " && (!onButton || mine(e))) { if (!e.repeat) (playing ? stop() : start()); }
     else return;
     e.preventDefault();
+    e.stopPropagation();                                         // not also a move of a radio group's focus
   };
   const onKeyUp = (e) => { if (e.key === " " && mine(e)) e.preventDefault(); };   // no second click on a button
   // a click elsewhere (a setting) first tells the server the step, so the new run opens on it
   const onPointer = (e) => { if (reportTimer !== null && !mine(e)) { clearTimeout(reportTimer); report(); } };
-  document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onKey, true);           // capture: before a focused control's own keys
   document.addEventListener("keyup", onKeyUp);
   document.addEventListener("pointerdown", onPointer, true);
 
@@ -578,7 +580,7 @@ export default function ({ data, parentElement, setStateValue }) {
     playing = false;
     clearTimeout(timer);
     clearTimeout(reportTimer);
-    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("keydown", onKey, true);
     document.removeEventListener("keyup", onKeyUp);
     document.removeEventListener("pointerdown", onPointer, true);
   };
