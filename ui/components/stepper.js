@@ -79,7 +79,7 @@ export default function ({ data, parentElement, setStateValue }) {
     buttons.appendChild(b);
     return b;
   };
-  const reset = mk("« Reset", "Back to the first step (Home)", "reset");
+  const reset = mk("« Reset", "Back to the first step (Home; End goes to the last)", "reset");
   const prev = mk("◀ Previous", "One step back (←)", "previous");
   const next = mk("Next ▶", "One step on (→)", "next primary");
   const play = mk("▶ Play", "Play and pause (space)", "play");
@@ -561,6 +561,7 @@ export default function ({ data, parentElement, setStateValue }) {
     if (e.key === "ArrowRight") { stop(); go(S.t + 1); }
     else if (e.key === "ArrowLeft") { stop(); go(S.t - 1); }
     else if (e.key === "Home") { stop(); go(0); }
+    else if (e.key === "End") { stop(); go(N - 1); }
     else if (e.key === " " && (!onButton || mine(e))) { if (!e.repeat) (playing ? stop() : start()); }
     else return;
     e.preventDefault();
