@@ -1,8 +1,8 @@
 """Stepping through in the browser: how big the run sent once per setting is, what a report of the step costs
 the server, and in Chromium how soon a key press or a click draws the new step, the first load, and Play's pace.
 
-Part of ``python -m bench pages``. A step is timed inside the page, from the key or click event (a capturing
-listener on the document) to the first moment after the frame that shows it (the stepper marks the drawn
+Part of ``python -m bench pages``. A step is timed inside the page, from the key press or the pointer going
+down for a click (a capturing listener on the window) to the first moment after the frame that shows it (the stepper marks the drawn
 step on its root; a requestAnimationFrame after that change, then a message-channel task, runs once the
 frame is painted).
 """
@@ -24,8 +24,8 @@ WATCH = """() => {
     const root = ROOT;
     window.__steps = []; window.__drawnAt = []; window.__event = null;
     const mark = () => { window.__event = performance.now(); };
-    document.addEventListener('keydown', mark, true);
-    document.addEventListener('click', mark, true);
+    window.addEventListener('keydown', mark, true);      // on window: before the stepper's own listeners
+    window.addEventListener('pointerdown', mark, true);
     new MutationObserver(() => {
         const started = window.__event;
         requestAnimationFrame(() => {
@@ -38,8 +38,8 @@ WATCH = """() => {
             ch.port2.postMessage(0);
         });
         window.__event = null;
-    }).observe(root, {attributes: true, attributeFilter: ['data-drawn']});
-}""".replace("ROOT", ROOT_JS)
+    }).observe(root.getRootNode(), {subtree: true, attributes: true, attributeFilter: ['data-drawn']});
+}""".replace("ROOT", ROOT_JS)             # the shadow root: it outlives a redraw of the stepper after a report
 
 
 def _apptest(**state):
