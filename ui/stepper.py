@@ -3,8 +3,8 @@
 Python sends the run once per setting (``viz.step_payload``: every step's recorded numbers, the weights,
 the labels, the equations' templates from ``ui.equations``); the browser's Previous / Next / Play / Reset,
 the step slider, the keys and the block choice redraw from it without a request to the server
-(``ui/components/stepper.js``). The browser reports the step, block and pace back once the stepping has
-paused, and they go into the link like every other setting.
+(``ui/components/stepper.js``, drawing with ``ui/components/draw.js``). The browser reports the step,
+block and pace back once the stepping has paused, and they go into the link like every other setting.
 """
 
 import hashlib
@@ -25,7 +25,8 @@ EXTRA_BYTES = 10_000     # room left under the cap for what is added here (equat
 
 # registered once per process: the component's code is constant, each session mounts its own instance
 _COMPONENT = st.components.v2.component(
-    "unrolled_stepper", html="", css=(FOLDER / "stepper.css").read_text(), js=(FOLDER / "stepper.js").read_text())
+    "unrolled_stepper", html="", css=(FOLDER / "stepper.css").read_text(),
+    js=(FOLDER / "draw.js").read_text() + "\n" + (FOLDER / "stepper.js").read_text())   # one ES module
 
 PROBABILITY_HELP = {
     "P(next letter)": "P(next letter): the probability the network gives to the letter it predicts.",
