@@ -1,9 +1,9 @@
-"""How fast the app answers: server time of a page's first render and of a click on Next, a training
-tick's server time, and, in a real browser, Kennedy's time to its outcome and the chart refresh rate.
+"""How fast the app answers: server time of a page's first render, stepping through (``bench.stepping``: the
+payload, a report's rerun, key and click to the new step in Chromium), a training tick's server time, and,
+in a real browser, Kennedy's time to its outcome and the chart refresh rate.
 
 Server times run each page script in-process with Streamlit's AppTest (what the server does on a
-rerun, without the network); a click on Next is timed as a full-page rerun, an upper bound for the
-fragment rerun the browser triggers. The browser part drives Debian's Chromium against `streamlit run`.
+rerun, without the network). The browser parts drive Debian's Chromium against `streamlit run`.
 """
 
 import os
@@ -17,7 +17,6 @@ from bench.common import check, markdown_table
 TITLE = "App speed: page renders, clicks, training ticks"
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_RENDER_S = 1.5
-NEXT_CLICK_S = 0.200
 TICK_S = 0.150
 KENNEDY_S = 2.0
 UPDATES_PER_S = 4.0
@@ -56,8 +55,10 @@ def _apptest(page, timed=False, **state):
     script = ROOT / "app.py" if page == "home" else ROOT / "pages" / f"{page}.py"
     if timed:
         at = AppTest.from_string(TIMED.format(path=str(script)), default_timeout=120)
-    else:
-        at = AppTest.from_file(str(script), default_timeout=120)
+    else:                             # as a session runs it: app.py the entry (its navigation's links resolve)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        if page not in ("home", "app"):
+            at.switch_page(f"pages/{page}.py")
     for k, v in state.items():
         at.session_state[k] = v
     return at
@@ -98,35 +99,6 @@ def _fragment_ms(at, name):
     return [ms for n, ms in at.session_state["_fragment_ms"] if n == name]
 
 
-def next_clicks(quick):
-    """A click on Next on the step-through page (trained weights): the step fragment's server time, which is
-    what the browser's fragment rerun costs, and a whole-page rerun for comparison."""
-    rows, status = [], 0
-    for cell in ("rnn", "lstm", "gru"):
-        for example in ("jazz", "kennedy"):
-            at = _apptest("step_through", timed=True, cell=cell, example=example, weights="trained")
-            _timed_run(at)
-            at.session_state["_fragment_ms"] = []
-            times = []
-            for _ in range(3 if quick else 7):
-                nxt = next(b for b in at.button if b.label == "Next")
-                if nxt.disabled:
-                    at.session_state.t = 0
-                    _timed_run(at)
-                    nxt = next(b for b in at.button if b.label == "Next")
-                nxt.click()
-                times.append(_timed_run(at))
-            fragment = _fragment_ms(at, "step_view")
-            median = statistics.median(fragment) / 1000
-            ok = median <= NEXT_CLICK_S
-            status |= not ok
-            rows.append([example, cell.upper(), f"{median * 1000:.0f}", f"{max(fragment):.0f}",
-                         f"{statistics.median(times) * 1000:.0f}", check(ok)])
-    print(markdown_table(["example", "cell", "Next: fragment median ms", "slowest ms", "whole page ms",
-                          f"≤ {NEXT_CLICK_S * 1000:.0f} ms"], rows, align="llrrrc"))
-    return status
-
-
 def training_ticks(quick):
     """A tick of the live-training page: the fast fragment (train a slice, progress, curves; 4 per second) and
     the details fragment (gradients, trajectory, weights; every 1.5 s), server time of each."""
@@ -149,36 +121,9 @@ def training_ticks(quick):
     return status
 
 
-def _next_clicks_in_browser(page, url, clicks=3):
-    """Milliseconds from each click on Next (the click event) to the new step's heading in the page, measured
-    by the page itself; the page settles between clicks."""
-    from browser import settle
-    page.goto(url)
-    settle(page)
-    times = []
-    for _ in range(clicks):
-        page.evaluate("""() => {
-            window.__clicked = null; window.__drawn = null;
-            const heading = () => [...document.querySelectorAll('h3')].find(h => h.innerText.startsWith('Step t ='));
-            const before = heading().innerText;
-            document.addEventListener('click', () => { window.__clicked = performance.now(); },
-                                      {capture: true, once: true});
-            const watch = new MutationObserver(() => {
-                const now = heading();
-                if (now && now.innerText !== before) { window.__drawn = performance.now(); watch.disconnect(); }
-            });
-            watch.observe(document.body, {subtree: true, childList: true, characterData: true});
-        }""")
-        page.get_by_role("button", name="Next").click()
-        page.wait_for_function("() => window.__drawn !== null", timeout=30_000)
-        times.append(page.evaluate("() => window.__drawn - window.__clicked"))
-        settle(page)
-    return times
-
-
 def browser_checks(quick):
-    """In the browser: a Next click's time to the new step, Kennedy's wall time to its outcome after Start, and
-    how often the charts change while training."""
+    """In the browser: Kennedy's wall time to its outcome after Start, and how often the charts change while
+    training (stepping through is timed by bench.stepping)."""
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         from browser import CHROMIUM, fresh_server, settle
@@ -193,13 +138,6 @@ def browser_checks(quick):
     with fresh_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        for example in ("jazz", "kennedy"):
-            clicks = _next_clicks_in_browser(page, f"{url}/step_through?example={example}&weights=trained")
-            ok = statistics.median(clicks) <= NEXT_CLICK_S * 1000
-            status |= not ok
-            rows.append([f"Step through ({example}, trained): Next click → new step drawn, median (slowest)",
-                         f"{statistics.median(clicks):.0f} ms ({max(clicks):.0f})", f"≤ {NEXT_CLICK_S * 1000:.0f} ms",
-                         check(ok)])
         for _ in range(1 if quick else 3):
             page.goto(f"{url}/training")
             settle(page)
@@ -258,7 +196,9 @@ def run(quick=False):
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     status = 0
-    for part in (first_renders, next_clicks, training_ticks, browser_checks):
+    from bench import stepping
+    for part in (first_renders, stepping.payload_sizes, stepping.report_reruns, stepping.browser_steps,
+                 training_ticks, browser_checks):
         print(f"### {part.__doc__.splitlines()[0]}\n", flush=True)
         status |= part(quick)
         print(flush=True)

@@ -1,12 +1,10 @@
 """The app in a real browser: every page opened first by its URL on a fresh server (navigation, settings and
-the link's query parameters as when reached through the navigation), JAZZ stepped through to
-its last step with the engine's numbers on screen, Play, and a screenshot of every page (artifacts/)."""
+the link's query parameters as when reached through the navigation) and a screenshot of every page
+(artifacts/); stepping through is in test_browser_stepping.py."""
 
-import numpy as np
 import pytest
-from browser import browser, fresh_server, open_page, screenshot, settle, table_rows  # noqa: F401
+from browser import browser, fresh_server, open_page, screenshot, settle  # noqa: F401
 
-from rnn_core.examples import EXAMPLES
 from ui.nav import PAGES
 
 
@@ -30,53 +28,6 @@ def test_each_page_opened_first_by_its_url_on_a_fresh_server(browser, info):  # 
         highlighted = [p.title for p, look in zip(PAGES, looks, strict=True) if looks.count(look) == 1]
         assert highlighted == [info.title], "the navigation should highlight the page shown, and only it"
         screenshot(page, info.url_path or "home")
-        page.close()
-
-
-def jazz_record():
-    ex = EXAMPLES["jazz"]
-    data = ex.data()
-    model = ex.build_model(ex.defaults.replace(cell="rnn", hidden=8, layers=1, seed=0), data)
-    return data.run(model)
-
-
-def units_shown(page):
-    """The 'hidden units at this step' table: {column: values}."""
-    header = [h.inner_text().strip() for h in page.locator('[data-testid="stTable"] table').nth(1)
-              .locator("thead th").all()]
-    rows = table_rows(page, 1)
-    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
-
-
-def test_stepping_through_jazz_shows_the_engines_numbers(browser):  # noqa: F811
-    rec = jazz_record()
-    layer = rec.rnn.layers[0]
-    with fresh_server() as url:
-        page = open_page(browser, f"{url}/step_through")
-        settle(page)
-        for t in range(1, 4):
-            page.get_by_role("button", name="Next").click()
-            page.get_by_text(f"Step t = {t} of 3").wait_for()
-            settle(page)
-            units = units_shown(page)
-            assert np.allclose([float(v) for v in units["h_t"]], layer.hidden[t, 0], atol=5e-5)
-            assert np.allclose([float(v) for v in units["h_{t−1}"]], layer.hidden[t - 1, 0], atol=5e-5)
-            assert np.allclose([float(v) for v in units["a_t"]], layer.preactivation[t, 0], atol=5e-5)
-        assert page.get_by_role("button", name="Next").is_disabled()
-        assert "t=3" in page.url                                  # the link reproduces the step
-        screenshot(page, "step-through-jazz-last-step")
-        page.close()
-
-
-def test_play_runs_to_the_end_and_stops(browser):  # noqa: F811
-    with fresh_server() as url:
-        page = open_page(browser, f"{url}/step_through?example=home")
-        settle(page)
-        page.get_by_role("button", name="Play").click()
-        page.get_by_text("Step t = 2 of 2").wait_for(timeout=20_000)
-        page.get_by_role("button", name="Play").wait_for(timeout=10_000)   # back to Play: stopped at the end
-        settle(page)
-        assert page.get_by_text("Step t = 2 of 2").count() == 1
         page.close()
 
 

@@ -1,68 +1,79 @@
-"""The cell's equations at one step with the engine's recorded numbers written in (LaTeX for ``st.latex``).
+"""The cell's equations at a step, as templates the step-through component fills with the recorded vectors.
 
-Formatting only: every vector printed is read from the record, none is computed here.
+Each equation is a list of parts, drawn left to right by the browser:
+
+- ``"text"``: written as it is;
+- ``["s", base, sub]``: a symbol with its subscript (``["s", "h", "t−1"]`` is h_{t−1});
+- ``["v", quantity, block, under]``: the recorded vector ``steps[quantity][block][t]`` of the payload
+  (``block`` None: ``steps[quantity][t]``), with ``under`` (parts, or None) written beneath it.
+
+Only names live here; every vector is the engine's, looked up by the browser at the step shown. The output
+head's logits are the scores s_t (z_t is the GRU's update gate, o_t the LSTM's output gate).
 """
 
-import numpy as np
-
-DIGITS = 3
 NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
          "r": "reset gate", "z": "update gate", "n": "candidate", "h": "new state"}
-SQUASH = {"i": r"\sigma", "f": r"\sigma", "o": r"\sigma", "r": r"\sigma", "z": r"\sigma", "g": r"\tanh",
-          "n": r"\tanh"}
-PHI = {"tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "sigmoid": r"\sigma"}
+SQUASH = {"i": "σ", "f": "σ", "o": "σ", "r": "σ", "z": "σ", "g": "tanh", "n": "tanh"}
+PHI = {"tanh": "tanh", "relu": "ReLU", "sigmoid": "σ"}
+HEAD = {"softmax": "softmax", "sigmoid": "σ", "identity": ""}
+LOGITS = "s"                     # the output scores (logits): s_t = W_hy h_t + b_y
 
 
-def vec(values, digits=DIGITS):
-    """A column vector; long vectors are written as a transposed row so they fit a projector's width."""
-    cells = [f"{v:.{digits}f}" for v in np.asarray(values, float).ravel()]
-    if len(cells) <= 10:
-        return r"\begin{bmatrix}" + r"\\".join(cells) + r"\end{bmatrix}"
-    return r"\begin{bmatrix}" + "&".join(cells) + r"\end{bmatrix}^{\top}"
+def s(base, sub=""):
+    return ["s", base, sub]
 
 
-def rnn_equation(layer, t, b, nonlinearity):
-    """a_t = (W_ih x_t + b_ih) + (W_hh h_{t−1} + b_hh);  h_t = φ(a_t), with the recorded vectors."""
+def v(quantity, block=None, under=None):
+    return ["v", quantity, block, under]
+
+
+def rnn_equations(nonlinearity):
+    """a_t = (W_ih x_t + b_ih) + (W_hh h_{t−1} + b_hh);  h_t = φ(a_t)."""
     phi = PHI[nonlinearity]
     return [
-        r"a_t = \underbrace{" + vec(layer.input_product[t, b]) + r"}_{W_{ih} x_t + b_{ih}} + \underbrace{"
-        + vec(layer.recurrent_product[t, b]) + r"}_{W_{hh} h_{t-1} + b_{hh}} = " + vec(layer.preactivation[t, b]),
-        rf"h_t = {phi}(a_t) = {phi}\left(" + vec(layer.preactivation[t, b]) + r"\right) = " + vec(layer.hidden[t, b]),
+        [s("a", "t"), " = ", v("input_product", "h", [s("W", "ih"), " ", s("x", "t"), " + ", s("b", "ih")]), " + ",
+         v("recurrent_product", "h", [s("W", "hh"), " ", s("h", "t−1"), " + ", s("b", "hh")]), " = ",
+         v("preactivation", "h")],
+        [s("h", "t"), f" = {phi}(", s("a", "t"), f") = {phi}(", v("preactivation", "h"), ") = ", v("h")],
     ]
 
 
-def gate_equation(layer, name, t, b):
+def gate_equation(kind, name):
     """One gate of an LSTM or GRU: k_t = squash((W_ik x_t + b_ik) + (W_hk h_{t−1} + b_hk))."""
     squash = SQUASH[name]
-    x_part = vec(layer.gate(name, "input_product")[t, b])
-    h_part = vec(layer.gate(name, "recurrent_product")[t, b])
-    pre = vec(layer.gate(name, "preactivation")[t, b])
-    out = vec(layer.gate(name)[t, b])
-    recurrent = (r"r_t \odot \underbrace{" + h_part + r"}_{W_{hn} h_{t-1} + b_{hn}}") if name == "n" and \
-        layer.kind == "gru" else (r"\underbrace{" + h_part + rf"}}_{{W_{{h{name}}} h_{{t-1}} + b_{{h{name}}}}}")
-    return (rf"{name}_t = {squash}\Big(\underbrace{{" + x_part + rf"}}_{{W_{{i{name}}} x_t + b_{{i{name}}}}} + "
-            + recurrent + r"\Big) = " + rf"{squash}\left(" + pre + r"\right) = " + out)
+    x_part = v("input_product", name, [s("W", "i" + name), " ", s("x", "t"), " + ", s("b", "i" + name)])
+    h_part = v("recurrent_product", name, [s("W", "h" + name), " ", s("h", "t−1"), " + ", s("b", "h" + name)])
+    recurrent = [s("r", "t"), " ⊙ ", h_part] if kind == "gru" and name == "n" else [h_part]
+    return [s(name, "t"), f" = {squash}(", x_part, " + ", *recurrent, f") = {squash}(", v("preactivation", name),
+            ") = ", v("gate", name)]
 
 
-def state_equations(layer, t, b):
-    """How an LSTM or GRU combines its gates into c_t and h_t, with the recorded vectors."""
-    if layer.kind == "lstm":
+def state_equations(kind):
+    """How an LSTM or GRU combines its gates into c_t and h_t."""
+    if kind == "lstm":
         return [
-            r"c_t = f_t \odot c_{t-1} + i_t \odot g_t = " + vec(layer.gate("f")[t, b]) + r"\odot" +
-            vec(layer.cell_prev[t, b]) + "+" + vec(layer.gate("i")[t, b]) + r"\odot" + vec(layer.gate("g")[t, b])
-            + "=" + vec(layer.cell[t, b]),
-            r"h_t = o_t \odot \tanh(c_t) = " + vec(layer.gate("o")[t, b]) + r"\odot" + vec(layer.tanh_cell[t, b])
-            + "=" + vec(layer.hidden[t, b]),
+            [s("c", "t"), " = ", s("f", "t"), " ⊙ ", s("c", "t−1"), " + ", s("i", "t"), " ⊙ ", s("g", "t"), " = ",
+             v("gate", "f"), " ⊙ ", v("c_prev"), " + ", v("gate", "i"), " ⊙ ", v("gate", "g"), " = ", v("c")],
+            [s("h", "t"), " = ", s("o", "t"), " ⊙ tanh(", s("c", "t"), ") = ", v("gate", "o"), " ⊙ ", v("tanh_c"),
+             " = ", v("h")],
         ]
-    return [
-        r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}, \quad z_t = " + vec(layer.gate("z")[t, b])
-        + r",\; n_t = " + vec(layer.gate("n")[t, b]) + r",\; h_{t-1} = " + vec(layer.hidden_prev[t, b])
-        + r" \;\Rightarrow\; h_t = " + vec(layer.hidden[t, b]),
-    ]
+    return [[s("h", "t"), " = (1 − ", s("z", "t"), ") ⊙ ", s("n", "t"), " + ", s("z", "t"), " ⊙ ", s("h", "t−1"),
+             " with ", s("z", "t"), " = ", v("gate", "z"), ", ", s("n", "t"), " = ", v("gate", "n"), ", ",
+             s("h", "t−1"), " = ", v("h_prev"), " ⇒ ", s("h", "t"), " = ", v("h")]]
 
 
-def output_equation(head, t, b, activation):
-    """z_t = W_hy h_t + b_y and y_t = softmax(z_t) (or σ), with the recorded vectors: two lines."""
-    squash = r"\operatorname{softmax}" if activation == "softmax" else r"\sigma" if activation == "sigmoid" else ""
-    return [r"z_t = W_{hy} h_t + b_y = " + vec(head.logits[t, b]),
-            rf"y_t = {squash}(z_t) = " + vec(head.y[t, b])]
+def output_equations(activation):
+    """s_t = W_hy h_t + b_y and y_t = softmax(s_t) (or σ, or s_t itself)."""
+    squash = HEAD[activation]
+    return [[s(LOGITS, "t"), " = ", s("W", "hy"), " ", s("h", "t"), " + ", s("b", "y"), " = ", v("logits")],
+            [s("y", "t"), f" = {squash}(", s(LOGITS, "t"), ") = ", v("y")]]
+
+
+def equations(kind, nonlinearity, activation=None):
+    """Every equation of a step, in reading order; ``activation`` None for a layer below the top."""
+    if kind == "rnn":
+        lines = rnn_equations(nonlinearity)
+    else:
+        blocks = ("i", "f", "g", "o") if kind == "lstm" else ("r", "z", "n")
+        lines = [gate_equation(kind, g) for g in blocks] + state_equations(kind)
+    return lines + (output_equations(activation) if activation is not None else [])
