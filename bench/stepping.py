@@ -2,9 +2,9 @@
 the server, and in Chromium how soon a key press or a click draws the new step, the first load, and Play's pace.
 
 Part of ``python -m bench pages``. A step is timed inside the page, from the key press or the pointer going
-down for a click (a capturing listener on the window) to the first moment after the frame that shows it (the stepper marks the drawn
-step on its root; a requestAnimationFrame after that change, then a message-channel task, runs once the
-frame is painted).
+down for a click (a capturing listener on the window) to the first moment after the frame that shows it
+(the stepper marks the drawn step on its root; a requestAnimationFrame after that change, then a
+message-channel task, runs once the frame is painted).
 """
 
 import statistics
