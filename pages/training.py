@@ -34,7 +34,7 @@ with st.container(border=True):
     c[2].select_slider("Learning rate", tp.LRS, key="tr_lr", format_func=lambda x: f"{x:g}")
     c[3].select_slider("Clip gradient norm at", tp.CLIPS, key="tr_clip",
                        format_func=lambda x: "off" if x == 0 else f"{x:g}")
-    c = st.columns(4)
+    c = st.columns([0.74, 1.0, 1.08, 1.18])   # room for "sigmoid" and the toggle's label in a 1280-pixel window
     c[0].number_input("Updates", 1, 5000, key="tr_steps")
     c[1].slider("Truncated BPTT (steps, 0 = full)", 0, 50, key="tr_trunc")
     c[2].segmented_control("RNN activation", tp.ACTIVATIONS, key="tr_act", required=True)
