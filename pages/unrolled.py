@@ -7,7 +7,7 @@ from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.engine import shared_figure
 from ui.state import Setting
 from viz.bptt import shares_figure
-from viz.unrolled import VIEWS, gradient_note, rolled_figure, unrolled_figure
+from viz.unrolled import VIEWS, rolled_figure, unrolled_figure
 
 FORMS = ("unrolled", "rolled")
 SETTINGS = (Setting("u_form", "unrolled", FORMS), Setting("u_view", "forward", VIEWS),
@@ -93,26 +93,28 @@ else:
                "‖∂L/∂h_t‖, the size of everything that reaches h_t (from above plus from step t + 1). Hover "
                "over an arrow for its number.")
 if view == "backward":
-    note = gradient_note(rec, b)
-    if note:
-        st.markdown(f"Gradient reaching the early steps: {note}")
     st.markdown("**Where the weight gradient comes from.** Every step uses the same W_hh and W_ih, so BPTT "
                 "*adds* one share per step: ∂L/∂W_hh = Σ_t δ_t h_{t−1}ᵀ and ∂L/∂W_ih = Σ_t δ_t x_tᵀ, with δ_t the "
                 "gradient at step t's pre-activation. Each bar is the size of one step's share.")
     st.segmented_control("Gradient of", u.LOSSES, key="u_loss", required=True,
                          format_func=lambda k: "L, every step's loss" if k == "all" else "the last step's loss only")
-    shares, full = u.step_shares(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"],
-                                 v["weights"], st.session_state.u_loss)
+    shares, full, reach = u.step_shares(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"],
+                                        v["weights"], st.session_state.u_loss)
+    loss = u.loss_symbol(data.lengths, st.session_state.u_loss)
+    sentence = u.reach_sentence(reach, data.lengths, b, st.session_state.u_loss)
+    if sentence:
+        st.markdown(sentence)
     T_all = len(shares[0]["weight_hh"])
     st.plotly_chart(shares_figure(shares, full, tokens if data.size == 1 else [str(k) for k in range(T_all)],
-                                  selected=t), width="stretch", key="u_shares", config={"displayModeBar": False})
-    both = " Both sentences are in L, so a step's share holds both." if data.size > 1 else ""
+                                  selected=t, loss=loss),
+                    width="stretch", key="u_shares", config={"displayModeBar": False})
+    both = f" Both sentences are in {loss}, so a step's share holds both." if data.size > 1 else ""
     st.caption("With *the last step's loss only*, a step's share is what has travelled back to it from the end: "
                "on a long word with the vanilla RNN the early steps' shares shrink by orders of magnitude, so "
                "what happened early barely changes W_hh. That is the vanishing gradient of the *Vanishing & "
                "exploding gradients* page, where ‖∂L/∂h_t‖ falls with the distance from the loss. (Step 0 has no "
                "W_hh share: it multiplies h_{−1} = 0. The matrices add and partly cancel, so the bars' sizes do "
-               f"not add up to ‖∂L/∂W‖.){both}")
+               f"not add up to ‖∂{loss}/∂W‖.){both}")
 
 st.subheader(f"Step {t}: “{plain(tokens[t])}”")
 out = u.step_outcome(rec, data, b, t)

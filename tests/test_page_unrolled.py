@@ -201,3 +201,41 @@ def test_from_the_last_loss_a_vanilla_rnns_early_steps_get_a_vanishing_share(see
     assert T == 39
     early, late = hh[1:T // 4].mean(), hh[-T // 4:].mean()
     assert early < 1e-2 * late, (early, late)               # orders of magnitude, not a little
+    assert "‖∂ℓ₃₈/∂h‖ at step 0 is" in texts(at) and "smaller than at step 38" in texts(at)   # the sentence too
+
+
+def last_loss_gradients(key, seq):
+    """‖∂L_last/∂h_t‖ of sequence ``seq`` and ∂L_last/∂W_hh for the page's default network, derived by hand: at
+    each sequence's last step ∂L_last/∂z = (y − target) / B (cross-entropy after softmax or sigmoid, the mean over
+    the B last steps), sent into the hidden state by W_hyᵀ and back through time by the engine's BPTT."""
+    ex = EXAMPLES[key]
+    data = ex.data()
+    model = ex.build_model(ex.defaults.replace(cell="rnn", hidden=8, layers=1, seed=0), data)
+    rec = model.forward(data.x, data.lengths)
+    W_hy = model.parameters()["head.weight"]                                # (O, H)
+    d_output = np.zeros_like(rec.rnn.output)                                # (T, B, H)
+    for k, T in enumerate(data.lengths):
+        y = rec.head.y[T - 1, k]
+        target = np.eye(len(y))[data.y[T - 1, k]] if data.head == "softmax" else data.y[T - 1, k]
+        d_output[T - 1, k] = W_hy.T @ (y - target) / data.size
+    grads = model.rnn.backward(rec.rnn, d_output)
+    return rec.rnn.layers[0].d_hidden_norm[: data.lengths[seq], seq], grads["weight_hh_l0"]
+
+
+@pytest.mark.parametrize("key, seq, symbol", [("jazz", 0, "ℓ₃"), ("kennedy", 0, "L_last"), ("kennedy", 1, "L_last")])
+def test_from_the_last_loss_the_sentence_above_the_bars_is_about_that_loss(key, seq, symbol):
+    at = run_page(u_view="backward", u_loss="last", example=key, u_seq=seq)
+    reach, d_W_hh = last_loss_gradients(key, seq)
+    T = len(reach)
+    shown = texts(at)
+    word = "smaller than" if reach[0] < reach[-1] else "larger than"
+    assert f"‖∂{symbol}/∂h‖ at step 0 is {reach[0]:.3g}, {word} at step {T - 1} ({reach[-1]:.3g})" in shown
+    assert "‖∂L/∂h‖ at step 0" not in shown                                  # not L's gradient any more
+    fig, _ = shares_chart(at)                                               # the bars' titles name that loss too
+    titles = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    assert f"∂{symbol}/∂W_hh" in titles and f"‖∂{symbol}/∂W‖ = {np.linalg.norm(d_W_hh):.3g}" in titles
+    assert "∂L/∂W" not in titles
+    if key == "kennedy":
+        assert f"the early steps of sentence {seq + 1}" in shown and "mean of every sentence's loss" in shown
+    every = run_page(u_view="backward", u_loss="all", example=key, u_seq=seq)
+    assert "‖∂L/∂h‖ at step 0" in texts(every) and f"‖∂{symbol}/∂h‖" not in texts(every)

@@ -239,3 +239,4 @@ def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
     hh = ", ".join(f"{np.linalg.norm(full[l]['weight_hh']):.3g}" for l in range(2))
     assert any(t.startswith("∂L/∂W_hh") and f"‖∂L/∂W‖ = {hh}" in t for t in titles)
     assert list(bars[("layer 1", "x")].marker.line.width).index(2.5) == 2   # the selected step is outlined
+    assert list(fig.layout.xaxis.ticktext) == [str(t) for t in range(8)]    # a batch's labels: "3", not "3 3"

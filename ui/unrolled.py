@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core.flow import gradient_flow
+from viz.bptt import reach_note
 
 from . import engine
 
@@ -139,12 +140,14 @@ def record_table(example, text, cell, hidden, layers, seed, weights):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def step_shares(example, text, cell, hidden, layers, seed, weights, losses="all"):
-    """Each step's share of every layer's weight gradients, and the whole gradients, for the sidebar's run.
+    """Each step's share of every layer's weight gradients, the whole gradients, and how much of that loss's
+    gradient reaches each state, for the sidebar's run.
 
     ``losses="all"``: of L, the loss the page shows (every step's). ``"last"``: of the loss at each sequence's
     last step alone, the engine's head loss on that step's mask (the vanishing-gradient page's setting).
-    Returns (shares, full): one dict per layer each, ``Recurrent.weight_grad_by_step`` {"weight_hh": (T, G·H, H),
-    "weight_ih": (T, G·H, D), …} and ``SequenceModel.backward``'s {"weight_hh": (G·H, H), "weight_ih": (G·H, D)}.
+    Returns (shares, full, reach): one dict per layer each, ``Recurrent.weight_grad_by_step`` {"weight_hh":
+    (T, G·H, H), "weight_ih": (T, G·H, D), …} and ``SequenceModel.backward``'s {"weight_hh": (G·H, H),
+    "weight_ih": (G·H, D)}; ``reach`` (L, T, B), the record's ‖∂loss/∂h_t‖ of every layer for that loss.
     """
     run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
     model, data, rec, grads = run.model, run.data, run.rec, run.grads
@@ -157,4 +160,31 @@ def step_shares(example, text, cell, hidden, layers, seed, weights, losses="all"
     L = model.rnn.num_layers
     shares = [model.rnn.weight_grad_by_step(rec.rnn, l) for l in range(L)]
     full = [{name: grads[f"rnn.{name}_l{l}"] for name in ("weight_hh", "weight_ih")} for l in range(L)]
-    return shares, full
+    reach = np.stack([layer.d_hidden_norm for layer in rec.rnn.layers])
+    return shares, full, reach
+
+
+def loss_symbol(lengths, losses):
+    """The symbol of the loss whose gradient the bars split: L (every step's loss, ``losses="all"``); for the
+    last step's loss alone ℓ_{T−1} written with subscript digits (ℓ₃) for one sequence, and for a batch L_last,
+    the engine's mean of each sequence's loss at its last step. ``lengths``: (B,)."""
+    if losses == "all":
+        return "L"
+    if len(lengths) > 1:
+        return "L_last"
+    return "ℓ" + str(int(lengths[0]) - 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def reach_sentence(reach, lengths, b, losses):
+    """The sentence above the bars: how much of the loss they split reaches sequence b's first state compared
+    with its last (``reach`` (L, T, B) from :func:`step_shares`, ``lengths`` (B,)); "" for a one-step sequence."""
+    symbol = loss_symbol(lengths, losses)
+    note = reach_note(reach, b, int(lengths[b]), symbol)
+    if not note:
+        return ""
+    if losses == "all":
+        return f"Gradient reaching the early steps: {note}"
+    if len(lengths) == 1:
+        return f"Gradient of the last step's loss {symbol} alone reaching the early steps: {note}"
+    return ("Gradient of the last steps' losses alone (L_last, the mean of every sentence's loss at its last step) "
+            f"reaching the early steps of sentence {b + 1}: {note}")

@@ -9,6 +9,9 @@ with δ_t = ∂L/∂a_t the gradient at step t's pre-activations (every gate's, 
 Frobenius norm ‖δ_t h_{t−1}ᵀ‖ of one term; the panel title gives ‖∂L/∂W‖ of the whole gradient, from the
 engine's backward pass. The norms of the terms do not add up to the norm of the sum (the matrices add, and
 partly cancel): the bars show where the gradient comes from, not a split of its size.
+
+:func:`reach_note` says in words how much of the same loss's gradient reaches the first state compared with
+the last, so that the sentence above the bars is about the loss they split.
 """
 
 import numpy as np
@@ -18,26 +21,46 @@ from .text import esc
 from .training import decade_axis
 from .unrolled import tint
 
-WEIGHTS = (("weight_hh", "∂L/∂W_hh: δ_t h_{t−1}ᵀ"), ("weight_ih", "∂L/∂W_ih: δ_t x_tᵀ"))
+WEIGHTS = (("weight_hh", "W_hh", "δ_t h_{t−1}ᵀ"), ("weight_ih", "W_ih", "δ_t x_tᵀ"))   # name, symbol, one term
 
 
 def share_norms(shares):
     """‖share_t‖_F per step for each weight: {name: (T,)} from ``weight_grad_by_step``'s {name: (T, G·H, ·)}."""
-    return {name: np.sqrt(np.sum(np.asarray(shares[name], float) ** 2, axis=(1, 2))) for name, _ in WEIGHTS}
+    return {name: np.sqrt(np.sum(np.asarray(shares[name], float) ** 2, axis=(1, 2))) for name, _, _ in WEIGHTS}
 
 
-def shares_figure(shares, full, steps_labels, selected=None, height=340):
+def reach_note(reach, b, length, loss="L"):
+    """One clause per layer comparing ‖∂loss/∂h‖ at the first and the last step of sequence b ("" for one step).
+
+    ``reach``: (L, T, B) norms ‖∂loss/∂h_t‖ from the record (``LayerRecord.d_hidden_norm`` of each layer);
+    ``length``: the sequence's number of steps; ``loss``: the loss's symbol in the text (L, ℓ₃, …).
+    """
+    reach = np.asarray(reach, float)
+    first, last = 0, int(length) - 1
+    if first == last:
+        return ""
+    parts = []
+    for l in range(reach.shape[0]):
+        a, z = reach[l, first, b], reach[l, last, b]
+        where = f"layer {l + 1}: " if reach.shape[0] > 1 else ""
+        word = "smaller than" if a < z else "larger than" if a > z else "equal to"
+        parts.append(f"{where}‖∂{loss}/∂h‖ at step {first} is {a:.3g}, {word} at step {last} ({z:.3g})")
+    return "; ".join(parts) + "."
+
+
+def shares_figure(shares, full, steps_labels, selected=None, loss="L", height=340):
     """Bars per step (log scale), one colour per layer, W_hh on the left and W_ih on the right.
 
     ``shares``: one dict per layer from ``weight_grad_by_step`` ({"weight_hh": (T, G·H, H), "weight_ih":
     (T, G·H, D), …}); ``full``: one dict per layer of the whole gradients {"weight_hh": (G·H, H), …} from the
-    model's backward pass; ``steps_labels``: T labels for the x axis; ``selected``: the step to outline.
+    model's backward pass; ``steps_labels``: T labels for the x axis; ``selected``: the step to outline;
+    ``loss``: the symbol of the loss whose gradient this is, for the titles (L, ℓ₃, …).
     """
     L = len(shares)
     T = len(steps_labels)
     x = list(range(T))
     traces, titles, values = [], [], []
-    for panel, (name, title) in enumerate(WEIGHTS, start=1):
+    for panel, (name, symbol, term) in enumerate(WEIGHTS, start=1):
         axis = "" if panel == 1 else str(panel)
         sizes = []
         for l, layer in enumerate(shares):
@@ -54,12 +77,16 @@ def shares_figure(shares, full, steps_labels, selected=None, height=340):
                               f" = %{{customdata:.4g}}<extra>{where}</extra>"))
             sizes.append(float(np.sqrt(np.sum(np.asarray(full[l][name], float) ** 2))))
         whole = ", ".join(f"{s:.3g}" for s in sizes)
-        titles.append(f"{title}  (‖∂L/∂W‖ = {whole})")
+        titles.append(f"∂{loss}/∂{symbol}: {term}  (‖∂{loss}/∂W‖ = {whole})")
     every = -(-T // 12)                                  # at most 12 labelled steps; a long word's are thinned
     ticks = x[::every]
-    layout = panels([1, 1], gap=0.1, titles=titles, title_size=14,
+    # a long title (a batch's L_last, several layers) gets a smaller font, so that the two fit side by side in a
+    # 1280-pixel window; 46 characters fit at 14 px
+    size = max(10, min(14, int(14 * 46 / max(len(t) for t in titles))))
+    layout = panels([1, 1], gap=0.1, titles=titles, title_size=size,
                     xaxis=dict(title_text="step t", tickmode="array", tickvals=ticks,
-                               ticktext=[f"{t}<br>{esc(steps_labels[t])}" if T <= 12 else str(t) for t in ticks]))
+                               ticktext=[f"{t}<br>{esc(steps_labels[t])}" if T <= 12 and steps_labels[t] != str(t)
+                                         else str(t) for t in ticks]))     # a batch's labels are the step numbers
     axis = decade_axis(values)
     layout["yaxis"].update(axis, title_text="size of step t's share")
     layout["yaxis2"].update(axis)
