@@ -6,6 +6,8 @@ Server times run each page script in-process with Streamlit's AppTest (what the 
 rerun, without the network). The browser parts drive Debian's Chromium against `streamlit run`.
 """
 
+import contextlib
+import functools
 import os
 import statistics
 import sys
@@ -23,42 +25,40 @@ UPDATES_PER_S = 4.0
 WINDOW_S = 6.0                 # how long the redraw rate is counted
 
 
-# Runs a page with st.fragment wrapped so that each fragment run's own time lands in session state: what
-# a click inside a fragment (Next) or a timer tick costs the server, without the rest of the page.
-TIMED = """
-import time
-import streamlit as st
-_fragment = st.fragment
-def _timed(func=None, **options):
-    def wrap(f):
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return f(*args, **kwargs)
-            finally:
-                st.session_state.setdefault("_fragment_ms", []).append(
-                    (f.__name__, (time.perf_counter() - start) * 1000))
-        timed.__name__, timed.__qualname__ = f.__name__, f.__qualname__
-        return _fragment(timed, **options)
-    return wrap(func) if func is not None else wrap
-st.fragment = _timed
-try:
-    exec(compile(open({path!r}).read(), {path!r}, "exec"))
-finally:
-    st.fragment = _fragment
-"""
+@contextlib.contextmanager
+def timed_fragments():
+    """st.fragment wrapped so that each fragment run's own time lands in session state: what a click inside a
+    fragment or a timer tick costs the server, without the rest of the page. AppTest runs the page in this
+    process, so the page's decorators pick the wrapper up."""
+    import streamlit as st
+    original = st.fragment
+
+    def timed_fragment(func=None, **options):
+        def wrap(f):
+            @functools.wraps(f)
+            def timed(*args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return f(*args, **kwargs)
+                finally:
+                    st.session_state.setdefault("_fragment_ms", []).append(
+                        (f.__name__, (time.perf_counter() - start) * 1000))
+            return original(timed, **options)
+        return wrap(func) if func is not None else wrap
+
+    st.fragment = timed_fragment
+    try:
+        yield
+    finally:
+        st.fragment = original
 
 
-def _apptest(page, timed=False, **state):
+def _apptest(page, **state):
+    """The page as a session runs it: app.py the entry (so its navigation's links resolve), then the page."""
     from streamlit.testing.v1 import AppTest
-    # the home page links to the others, which needs app.py's navigation: it runs as the app's default page
-    script = ROOT / "app.py" if page == "home" else ROOT / "pages" / f"{page}.py"
-    if timed:
-        at = AppTest.from_string(TIMED.format(path=str(script)), default_timeout=120)
-    else:                             # as a session runs it: app.py the entry (its navigation's links resolve)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        if page not in ("home", "app"):
-            at.switch_page(f"pages/{page}.py")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if page not in ("home", "app"):
+        at.switch_page(f"pages/{page}.py")
     for k, v in state.items():
         at.session_state[k] = v
     return at
@@ -104,14 +104,8 @@ def training_ticks(quick):
     the details fragment (gradients, trajectory, weights; every 1.5 s), server time of each."""
     rows, status = [], 0
     for example, compare in (("kennedy", False), ("memory", False), ("sentiment", False), ("kennedy", True)):
-        at = _apptest("training", timed=True, tr_example=example, tr_steps=20000, tr_compare=compare)
-        _timed_run(at)
-        next(b for b in at.button if b.label == "Start").click()
-        _timed_run(at)
-        at.session_state["_fragment_ms"] = []
-        for _ in range(4 if quick else 10):
-            _timed_run(at)
-        tick, detail = _fragment_ms(at, "live"), _fragment_ms(at, "details")
+        with timed_fragments():
+            tick, detail = _ticks(example, compare, quick)
         ok = statistics.median(tick) <= TICK_S * 1000
         status |= not ok
         rows.append([example + (" (RNN, LSTM, GRU)" if compare else ""), f"{statistics.median(tick):.0f}",
@@ -119,6 +113,18 @@ def training_ticks(quick):
     print(markdown_table(["training", "tick median ms", "slowest ms", "details ms (every 1.5 s)",
                           f"tick ≤ {TICK_S * 1000:.0f} ms"], rows, align="lrrrc"))
     return status
+
+
+def _ticks(example, compare, quick):
+    """(tick ms, details ms) of the live-training page's two fragments after Start."""
+    at = _apptest("training", tr_example=example, tr_steps=20000, tr_compare=compare)
+    _timed_run(at)
+    next(b for b in at.button if b.label == "Start").click()
+    _timed_run(at)
+    at.session_state["_fragment_ms"] = []
+    for _ in range(4 if quick else 10):
+        _timed_run(at)
+    return _fragment_ms(at, "live"), _fragment_ms(at, "details")
 
 
 def browser_checks(quick):
