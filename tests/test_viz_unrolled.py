@@ -8,7 +8,7 @@ import pytest
 from apptest import engine_run
 from rnn_core.examples import EXAMPLES
 from viz.colors import HIDDEN, INPUT, OUTPUT
-from viz.unrolled import gradient_note, rolled_figure, unrolled_figure
+from viz.unrolled import rolled_figure, unrolled_figure
 
 
 def _run(key="kennedy", cell="rnn", layers=1, hidden=5, seed=0):
@@ -195,15 +195,6 @@ def test_rolled_has_one_node_per_row_a_loop_per_layer_and_step_t_numbers():
     back = rolled_figure(rec, data.tokens[0], data.output_labels, t=5, view="backward")
     assert all(f"{v:+.5f}" in _traces(back)["h_t (layer 1)"].hovertext[0] for v in rec.rnn.layers[0].d_hidden[5, 0])
     assert _traces(fig)["ℓ_t (loss)"].customdata[0][1] == rec.head.step_loss[5, 0]
-
-
-def test_gradient_note_compares_the_first_and_last_steps_with_the_records_numbers():
-    data, rec = _run(layers=2)
-    note = gradient_note(rec, 0)
-    for l, layer in enumerate(rec.rnn.layers):
-        first, last = layer.d_hidden_norm[0, 0], layer.d_hidden_norm[7, 0]
-        word = "smaller than" if first < last else "larger than"
-        assert f"layer {l + 1}: ‖∂L/∂h‖ at step 0 is {first:.3g}, {word} at step 7 ({last:.3g})" in note
 
 
 def test_unknown_view_is_refused():

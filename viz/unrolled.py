@@ -414,20 +414,3 @@ def rolled_figure(rec, tokens, output_labels, b=0, t=0, view="forward", height=N
     fig.update_layout(showlegend=False, uirevision=f"rolled-{view}", dragmode=False,
                       margin=dict(l=10, r=10, t=20, b=10))
     return fig
-
-
-def gradient_note(rec, b=0, steps=None):
-    """One sentence per layer comparing ‖∂L/∂h‖ at the first and the last step drawn (numbers from the record)."""
-    flow = gradient_flow(rec)
-    length = int(rec.rnn.lengths[b])
-    steps = range(length) if steps is None else steps
-    first, last = steps.start, steps.stop - 1
-    if first == last:
-        return ""
-    parts = []
-    for l in range(flow.total.shape[0]):
-        a, z = flow.total[l, first, b], flow.total[l, last, b]
-        where = f"layer {l + 1}: " if flow.total.shape[0] > 1 else ""
-        word = "smaller than" if a < z else "larger than" if a > z else "equal to"
-        parts.append(f"{where}‖∂L/∂h‖ at step {first} is {a:.3g}, {word} at step {last} ({z:.3g})")
-    return "; ".join(parts) + "."
