@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core.data import InputError
 from ui import explorer as ue
 from ui import generate as ug
-from ui.controls import download_csv, input_error, page_end, page_start, plain
+from ui.controls import download_csv, input_error, page_end, page_start, plain, text_box
 from ui.state import Setting
 from viz import explorer as vx
 
@@ -90,8 +90,8 @@ st.subheader("Select and match")
 c = st.columns([1, 1, 2, 2])
 c[0].number_input("Start", 0, len(passage) - 1, key="ex_start")
 c[1].number_input("End", 1, len(passage), key="ex_end")
-c[2].text_input("…or search the passage for", key="ex_query", max_chars=60,
-                help="The first place it occurs becomes the selection.")
+with c[2]:
+    text_box("…or search the passage for", "ex_query", 60, help="The first place it occurs becomes the selection.")
 c[3].slider("Threshold", -1.0, 1.0, step=0.05, key="ex_thr",
             help="A hidden unit h is on where its value is at least this.")
 if span is not None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from rnn_core.data import InputError
 from ui import generate as ug
-from ui.controls import download_csv, input_error, page_end, page_start
+from ui.controls import download_csv, input_error, page_end, page_start, text_box
 from ui.state import CELL_NAMES, Setting
 from viz import generate as vg
 
@@ -41,7 +41,8 @@ if live is not None and live.key != key:
 st.subheader("Write")
 st.session_state.gen_topk = min(int(st.session_state.gen_topk), len(ready.vocab))     # a link may ask for more
 c = st.columns([3, 1, 2, 1, 1])
-c[0].text_input("Prime (the model reads it first)", key="gen_prime", max_chars=200)
+with c[0]:
+    text_box("Prime (the model reads it first)", "gen_prime", 200)
 c[1].number_input("Length", 1, 1000, key="gen_len")
 c[2].slider("Temperature", 0.0, 2.0, step=0.05, key="gen_temp", help="0 = greedy: always the most likely")
 c[3].number_input("Top-k (0 = all)", 0, len(ready.vocab), key="gen_topk")

@@ -4,7 +4,7 @@ its result shown before and after training."""
 import streamlit as st
 
 from rnn_core.examples import EXAMPLES
-from ui.controls import page_end, page_start, plain
+from ui.controls import page_end, page_start, plain, text_box
 from ui.shapes import SHAPES, diagram_tokens, shape_result, show_outcome, show_own_review, show_result, show_training
 from ui.state import CELL_NAMES, Setting
 from viz.shapes import shape_figure
@@ -78,7 +78,7 @@ show_result(shape, before, after, key)
 
 if info.example == "sentiment":
     st.subheader("Your own review")
-    st.text_input("A review, using the words the network knows", key="s_review", max_chars=400)
+    text_box("A review, using the words the network knows", "s_review", 400)
     st.caption("Known words: " + ", ".join(EXAMPLES["sentiment"].data().input_vocab) + ".")
     show_own_review(st.session_state["s_review"], cell, seed, trained, key)
 

@@ -93,6 +93,14 @@ def test_a_prime_the_model_never_saw_is_explained_and_the_settings_stay():
     assert at.session_state.gen_prime == "(Ωmega" and at.session_state.tx_hidden == 64
 
 
+def test_an_over_long_pasted_prime_says_so_and_keeps_the_last_prime():
+    at = run()
+    at.text_input(key="gen_prime").set_value("(a)").run()
+    at.text_input(key="gen_prime").set_value("(" * 5000).run()
+    assert not at.exception and at.session_state.gen_prime == "(a)"
+    assert "5,000 characters" in at.warning[0].value and "at most 200" in at.warning[0].value
+
+
 def test_own_text_trains_a_model_of_it_and_a_bad_one_is_refused():
     poem = ("the quick brown fox jumps over the lazy dog\n" * 8)
     at = run(tx_corpus="own", tx_own=poem, tx_hidden=16, gen_prime="the", gen_len=40)
