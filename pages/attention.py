@@ -23,7 +23,9 @@ SETTINGS = (Setting("at_ex", "attention", study.KEYS), Setting("at_cell", "gru",
 
 v = page_start(
     "Attention",
-    "An encoder reads the English sentence; a decoder writes the French one word at a time, and at every word it "
+    "An encoder reads the English sentence both ways, as Bahdanau's does: h_j = [→h_j ; ←h_j], the state of a "
+    "left-to-right pass beside that of a right-to-left pass, so each h_j is about word j in its sentence. A decoder "
+    "writes the French one word at a time, and at every word it "
     "looks back over all the English words, with weights α that sum to 1. French puts the adjectives after the "
     "noun, in reverse order, so where *European Economic Area* becomes *zone économique européenne* the map "
     "has to cross. Step through the decoder, type your own sentence, or see why attention matters.",
@@ -74,9 +76,10 @@ wrong = study.misaligned(tr, key)
 if wrong:
     st.info("This model's attention looks elsewhere than the word it translates: " + "; ".join(
         f"for “{plain(w)}” it looks most at “{plain(got)}”, not “{plain(want)}”" for w, got, want in wrong)
-        + ". Its encoder reads left to right, so a later state still carries the earlier words, and attention "
-        "may look there. Bahdanau's encoder reads both ways, so each h_j is about word j; try another seed or "
-        "cell.", icon=":material/info:")
+        + (". Each h_j holds both directions' states, which also carry the words around word j, so attention "
+           "can find the word it needs next door; try another seed or cell." if training.trainer.model.bidirectional
+           else ". Its encoder reads left to right, so a later state still carries the earlier words, and attention "
+           "may look there; try another seed or cell."), icon=":material/info:")
 st.caption(f"Rows: the {lang_out} words written; columns: the {lang_in} words read; each row's α sum to 1. "
            + (f"The orange box is where {lang_out} reorders the words: a right map crosses inside it. "
               if tr.block else "")

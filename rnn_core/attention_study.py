@@ -48,13 +48,15 @@ def build(key, cell, score, seed, data):
 
     With attention, the example's own bridge setting (the attention example's decoder starts from zeros, so all
     it knows of the source comes through α); without attention the decoder must start from the encoder's final
-    state, the only way the source reaches it.
+    state, the only way the source reaches it. Both read the source with the example's encoder (the attention
+    example's is bidirectional, h_j = [→h_j ; ←h_j]; its final state is [→h_{n−1} ; ←h_0]).
     """
     ex = EXAMPLES[key]
     config = ex.defaults.replace(cell=cell, seed=int(seed))
     bridge = True if score == "none" else ex.extras.get("bridge", True)
     return Seq2Seq(cell, len(data.source_vocab), len(data.target_vocab), config.hidden, config.layers,
-                   config.nonlinearity, attention=score, seed=config.seed, bridge=bridge)
+                   config.nonlinearity, attention=score, seed=config.seed, bridge=bridge,
+                   bidirectional=ex.extras.get("bidirectional", False))
 
 
 def trainer(key, cell, score, seed, data=None):

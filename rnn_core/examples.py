@@ -97,7 +97,8 @@ class Example:
         if isinstance(data, PairData):
             from .seq2seq import Seq2Seq
             return Seq2Seq(config.cell, len(data.source_vocab), len(data.target_vocab), attention=self.attention,
-                           bridge=self.extras.get("bridge", True), **common)
+                           bridge=self.extras.get("bridge", True),
+                           bidirectional=self.extras.get("bidirectional", False), **common)
         model = SequenceModel(config.cell, data.x.shape[2], output_size=len(data.output_labels), head=data.head,
                               target=data.target, recurrent_scale=config.recurrent_scale, **common)
         if config.cell in self.extras.get("gate_bias", {}):      # the keeping gate starts open
@@ -527,7 +528,7 @@ def _registry():
           "English → French with attention; adjectives reorder, so the alignment crosses",
           "many-to-many (not in step)", "course slides after Bahdanau et al.", attention_corpus,
           TrainConfig(cell="gru", hidden=32, steps=600, lr=0.02, batch_size=64), attention_learned, encode_source,
-          extras={"bridge": False}),
+          extras={"bridge": False, "bidirectional": True}),
         E("memory", "Memory over distance", "recall the first symbol after 20 distractors", "many-to-one",
           "vanishing gradients", memory_task,
           TrainConfig(hidden=16, steps=600, lr=0.5, optimizer="momentum", clip=1.0, batch_size=64),

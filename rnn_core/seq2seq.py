@@ -10,7 +10,12 @@ ordinary batched passes and the attention is a handful of array products over al
 Arrays are time-major: source (T_in, B, Vs), decoder input (T_out, B, Vt), encoder outputs h
 (T_in, B, H), decoder outputs s (T_out, B, H), attention scores and weights (T_out, B, T_in).
 
-Parameter names are ``encoder.<PyTorch name>``, ``decoder.<PyTorch name>``, ``attention.W_q``,
+With ``bidirectional=True`` the encoder reads the source both ways (Bahdanau et al. 2015): two stacks of
+H/2 units, left to right and right to left, and h_j = [→h_j ; ←h_j] (see :mod:`rnn_core.bidirectional`); the
+encoder's final state, which the bridge and the no-attention model pass on, is [→h_{n−1} ; ←h_0].
+
+Parameter names are ``encoder.<PyTorch name>``, ``encoder_backward.<PyTorch name>`` (bidirectional only),
+``decoder.<PyTorch name>``, ``attention.W_q``,
 ``attention.W_k``, ``attention.bias``, ``attention.v`` and ``head.weight`` / ``head.bias``.
 
 Notes
@@ -40,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import bidirectional as bi
 from .head import Head, HeadRecord
 from .params import checked_copies
 from .record import Record
@@ -63,8 +69,9 @@ class Seq2SeqRecord:
 
     Attributes
     ----------
-    encoder : Record
-        The encoder's pass over the source; ``encoder.output`` is h_j (T_in, B, H).
+    encoder : Record or BiRecord
+        The encoder's pass over the source; ``encoder.output`` is h_j (T_in, B, H). Bidirectional: a
+        :class:`~rnn_core.bidirectional.BiRecord` holding both directions' records (``.forward``, ``.backward``).
     decoder : Record
         The decoder's pass; ``decoder.output`` is s_t (T_out, B, H), zero past each target's length.
         Its initial states (``decoder.layers[k].states[0]``) are the encoder's final states.
@@ -175,16 +182,27 @@ class Seq2Seq:
     bridge : bool
         True: the decoder starts from the encoder's final state. False: it starts from zeros, so
         everything it learns of the source must come through the attention (alignments are cleaner).
+    bidirectional : bool
+        True: the encoder is two stacks of H/2 units each (H must be even), one reading the source left to
+        right, one right to left, and h_j = [→h_j ; ←h_j]; drawn from the generator after the forward one.
     """
 
     def __init__(self, kind, source_size, target_size, hidden_size, num_layers=1, nonlinearity="tanh",
-                 attention="additive", attention_size=None, seed=0, dtype=np.float64, bridge=True):
+                 attention="additive", attention_size=None, seed=0, dtype=np.float64, bridge=True,
+                 bidirectional=False):
         if attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, not {attention!r}")
+        self.bidirectional = bool(bidirectional)
+        if self.bidirectional and (not isinstance(hidden_size, (int, np.integer)) or hidden_size % 2):
+            raise ValueError(f"a bidirectional encoder splits hidden_size between its two directions, so it must "
+                             f"be even, not {hidden_size!r}")
         rng = as_generator(seed)
-        self.encoder = Recurrent(kind, source_size, hidden_size, num_layers, nonlinearity, rng, dtype=dtype)
+        enc_size = hidden_size // 2 if self.bidirectional else hidden_size
+        self.encoder = Recurrent(kind, source_size, enc_size, num_layers, nonlinearity, rng, dtype=dtype)
+        self.encoder_backward = Recurrent(kind, source_size, enc_size, num_layers, nonlinearity, rng,
+                                          dtype=dtype) if self.bidirectional else None
         self.decoder = Recurrent(kind, target_size, hidden_size, num_layers, nonlinearity, rng, dtype=dtype)
-        H, dtype = self.encoder.hidden_size, self.encoder.dtype
+        H, dtype = self.decoder.hidden_size, self.decoder.dtype
         self.attention, self.attention_size, self.attention_params = attention, None, {}
         self.bridge = bool(bridge)
         if attention == "additive":
@@ -205,7 +223,8 @@ class Seq2Seq:
 
     @property
     def hidden_size(self):
-        return self.encoder.hidden_size
+        """H: the decoder's size and each h_j's (both directions together when bidirectional)."""
+        return self.decoder.hidden_size
 
     @property
     def num_layers(self):
@@ -227,22 +246,33 @@ class Seq2Seq:
     @property
     def config(self):
         """What rebuilds this architecture (JSON-able): the two stacks' and the head's configs, and the attention."""
-        return {"type": "Seq2Seq", "encoder": self.encoder.config, "decoder": self.decoder.config,
-                "attention": self.attention, "attention_size": self.attention_size, "head": self.head.config,
-                "bridge": self.bridge}
+        config = {"type": "Seq2Seq", "encoder": self.encoder.config, "decoder": self.decoder.config,
+                  "attention": self.attention, "attention_size": self.attention_size, "head": self.head.config,
+                  "bridge": self.bridge, "bidirectional": self.bidirectional}
+        if self.bidirectional:
+            config["encoder_backward"] = self.encoder_backward.config
+        return config
 
     @classmethod
     def from_config(cls, config):
-        """Build an (untrained) model from ``config``; ValueError if its parts do not fit together."""
+        """Build an (untrained) model from ``config``; ValueError if its parts do not fit together.
+
+        A config without "bidirectional" (files written before the option) builds a left-to-right encoder.
+        """
         if config.get("type", "Seq2Seq") != "Seq2Seq":
             raise ValueError(f"this config describes a {config.get('type')!r}, not a Seq2Seq")
         enc, dec = config["encoder"], config["decoder"]
-        model = cls(enc["kind"], enc["input_size"], dec["input_size"], enc["hidden_size"], enc.get("num_layers", 1),
+        both = config.get("bidirectional", False)
+        if not isinstance(both, bool):
+            raise ValueError(f"bidirectional must be true or false, not {both!r}")
+        H = enc["hidden_size"] * 2 if both and isinstance(enc["hidden_size"], int) else enc["hidden_size"]
+        model = cls(enc["kind"], enc["input_size"], dec["input_size"], H, enc.get("num_layers", 1),
                     enc.get("nonlinearity", "tanh"), config.get("attention", "additive"),
-                    config.get("attention_size"), dtype=enc.get("dtype", "float64"), bridge=config.get("bridge", True))
+                    config.get("attention_size"), dtype=enc.get("dtype", "float64"), bridge=config.get("bridge", True),
+                    bidirectional=both)
         # the encoder's config decides; everything else must agree with it
         built = model.config
-        for part in ("decoder", "head"):
+        for part in ("encoder_backward", "decoder", "head") if both else ("decoder", "head"):
             wrong = sorted(k for k, v in config[part].items() if built[part].get(k) != v)
             if wrong:
                 raise ValueError(f"the {part} config does not fit the encoder and attention: {', '.join(wrong)} "
@@ -252,11 +282,14 @@ class Seq2Seq:
         return model
 
     def _parts(self):
-        return {"encoder": self.encoder.params, "decoder": self.decoder.params,
-                "attention": self.attention_params, "head": self.head.params}
+        parts = {"encoder": self.encoder.params}
+        if self.bidirectional:
+            parts["encoder_backward"] = self.encoder_backward.params
+        return {**parts, "decoder": self.decoder.params, "attention": self.attention_params, "head": self.head.params}
 
     def parameters(self):
-        """Live arrays: ``encoder.weight_ih_l0`` ..., ``decoder.*``, ``attention.*`` (additive only), ``head.*``."""
+        """Live arrays: ``encoder.weight_ih_l0`` ..., ``encoder_backward.*`` (bidirectional only), ``decoder.*``,
+        ``attention.*`` (additive only), ``head.*``."""
         return {f"{part}.{k}": v for part, params in self._parts().items() for k, v in params.items()}
 
     def state_dict(self):
@@ -276,7 +309,8 @@ class Seq2Seq:
     def __repr__(self):
         att = {"additive": f"additive attention (A={self.attention_size})", "dot": "dot attention",
                "none": "no attention"}[self.attention]
-        return f"Seq2Seq(encoder={self.encoder!r}, decoder={self.decoder!r}, {att}, head={self.head!r})"
+        both = f", encoder_backward={self.encoder_backward!r}" if self.bidirectional else ""
+        return f"Seq2Seq(encoder={self.encoder!r}{both}, decoder={self.decoder!r}, {att}, head={self.head!r})"
 
     # ------------------------------------------------------------------ attention
     def _attend(self, s, h, source_mask):
@@ -327,6 +361,12 @@ class Seq2Seq:
         return e, alpha, c
 
     # ------------------------------------------------------------------ passes
+    def _encode(self, source, lengths, record=True):
+        """The encoder's pass: a Record, or both directions' as a BiRecord."""
+        if not self.bidirectional:
+            return self.encoder.forward(source, lengths=lengths, record=record)
+        return bi.encode(self.encoder, self.encoder_backward, source, lengths, record)
+
     def _initial_state(self, enc):
         """The encoder's final state, in the form a decoder's h0 takes (zeros without the bridge)."""
         if not self.bridge:
@@ -361,7 +401,7 @@ class Seq2Seq:
         if B_in != B_out:
             raise ValueError(f"source and decoder_input must hold the same number of sequences, "
                              f"not {B_in} and {B_out} (shapes {np.shape(source)}, {np.shape(decoder_input)})")
-        enc = self.encoder.forward(source, lengths=source_lengths, record=record)
+        enc = self._encode(source, source_lengths, record)
         dec = self.decoder.forward(decoder_input, h0=self._initial_state(enc), lengths=target_lengths, record=record)
         x, attended = self._read(dec.output, enc)
         return Seq2SeqRecord(enc, dec, self.head.forward(x), self.attention, *attended)
@@ -419,10 +459,14 @@ class Seq2Seq:
             rec.d_context, rec.d_weights, rec.d_scores = d_c, d_alpha, d_e
         # the decoder first: its d_h0 (d_c0) is the gradient at the encoder's final state
         dec_grads = self.decoder.backward(rec.decoder, d_s, truncate=truncate)
-        bridge = self.bridge
-        enc_grads = self.encoder.backward(rec.encoder, d_h, d_h_n=rec.decoder.d_h0 if bridge else None,
-                                          d_c_n=rec.decoder.d_c0 if bridge else None, truncate=truncate)
+        d_h_n, d_c_n = (rec.decoder.d_h0, rec.decoder.d_c0) if self.bridge else (None, None)
+        if self.bidirectional:
+            enc_grads, back_grads = bi.backward(self.encoder, self.encoder_backward, rec.encoder, d_h, d_h_n, d_c_n,
+                                                truncate)
+        else:
+            enc_grads, back_grads = self.encoder.backward(rec.encoder, d_h, d_h_n, d_c_n, truncate=truncate), {}
         grads = {f"encoder.{k}": v for k, v in enc_grads.items()}
+        grads.update({f"encoder_backward.{k}": v for k, v in back_grads.items()})
         grads.update({f"decoder.{k}": v for k, v in dec_grads.items()})
         grads.update({f"attention.{k}": att_grads[k] for k in self.attention_params})
         grads.update({f"head.{k}": v for k, v in head_grads.items()})
@@ -458,7 +502,7 @@ class Seq2Seq:
                 raise ValueError(f"{name} must be a target class from 0 to {V - 1}, not {value!r}")
         if not isinstance(max_length, (int, np.integer)) or max_length < 1:
             raise ValueError(f"max_length must be a whole number ≥ 1, not {max_length!r}")
-        enc = self.encoder.forward(source, lengths=source_lengths, record=False)
+        enc = self._encode(source, source_lengths, record=False)
         B = enc.mask.shape[1]
         eye = np.eye(V, dtype=self.dtype)
         tokens = np.zeros((max_length, B), np.int64)

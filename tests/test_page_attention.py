@@ -79,6 +79,21 @@ def test_next_previous_slider_and_the_link_step_the_decoder(shipped_record):
     assert "t = 13 of 14" in linked.subheader[0].value
 
 
+def test_the_equations_show_h_j_as_both_directions_states(shipped_record):
+    written, rec = shipped_record
+    at = page("attention")
+    at.query_params["at_t"] = "4"                              # writing "zone": it looks most at "Area"
+    at.run()
+    assert "writing “zone”" in at.subheader[0].value
+    j = int(rec.weights[4, 0].argmax())
+    (line,) = [x.value.strip("$\n") for x in at.latex if x.value.strip("$\n").startswith(f"h_{{{j}}} = ")]
+    assert r"[\overrightarrow{h}_{" + str(j) + r"} ; \overleftarrow{h}_{" + str(j) + "}]" in line
+    half = rec.encoder.forward_states.shape[-1]
+    forward, backward = line.split(" ; ")[1:]               # the numbers: →h_j, then ←h_j, the engine's own
+    assert f"{rec.encoder.output[j, 0, 0]:.3f}" in forward and f"{rec.encoder.output[j, 0, half]:.3f}" in backward
+    assert f"_{{{half}}}" in forward and f"_{{{half}}}" in backward
+
+
 def test_play_starts_and_pause_stops():
     at = start(at_t=14)
     at = button(at, "Play").click().run()                      # at the end, Play starts over

@@ -15,10 +15,13 @@ ATTENTIONS = ["additive", "dot", "none"]
 SOURCE_LENGTHS, TARGET_LENGTHS = np.array([4, 2, 3]), np.array([3, 4, 1])
 
 
-def make_case(kind, attention, num_layers=2, seed=0):
-    """A tiny model (A ≠ H, to catch a transposed W_q or W_k) and a batch with uneven source and target lengths."""
-    T_in, T_out, B, Vs, Vt, H = 4, 4, 3, 4, 5, 3
-    model = Seq2Seq(kind, Vs, Vt, H, num_layers, attention=attention, attention_size=4, seed=seed)
+def make_case(kind, attention, num_layers=2, seed=0, **options):
+    """A tiny model (A ≠ H, to catch a transposed W_q or W_k) and a batch with uneven source and target lengths.
+
+    Bidirectional (``bidirectional=True``): H = 4, two directions of 2 units, and A = 3."""
+    T_in, T_out, B, Vs, Vt = 4, 4, 3, 4, 5
+    H, A = (4, 3) if options.get("bidirectional") else (3, 4)
+    model = Seq2Seq(kind, Vs, Vt, H, num_layers, attention=attention, attention_size=A, seed=seed, **options)
     rng = np.random.default_rng(seed + 10)
     source = np.eye(Vs)[rng.integers(0, Vs, (T_in, B))]
     decoder_input = np.eye(Vt)[rng.integers(0, Vt, (T_out, B))]
@@ -58,6 +61,18 @@ def check_gradients(model, source, decoder_input, target, reduction="mean"):
 @pytest.mark.parametrize("attention", ATTENTIONS)
 def test_gradients_match_finite_differences(kind, attention):
     check_gradients(*make_case(kind, attention))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_bidirectional_gradients_match_finite_differences(kind, attention):
+    # uneven source lengths (4, 2, 3): the backward direction reads each source reversed within its length;
+    # with the bridge (attention="none" has only it) ∂L/∂h0_dec reaches →h_{n-1} and ←h_0
+    check_gradients(*make_case(kind, attention, bidirectional=True))
+
+
+def test_bidirectional_gradients_without_the_bridge():
+    check_gradients(*make_case("gru", "additive", num_layers=1, bidirectional=True, bridge=False))
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
@@ -177,6 +192,37 @@ def test_decoder_starts_from_the_encoders_final_state(kind):
     np.testing.assert_array_equal(np.stack([layer.states[0] for layer in rec.decoder.layers]), rec.encoder.h_n)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_bidirectional_encoder_reads_each_source_both_ways_within_its_length(kind):
+    model, source, decoder_input, _ = make_case(kind, "additive", bidirectional=True)
+    rec = model.forward(source, decoder_input, SOURCE_LENGTHS, TARGET_LENGTHS)
+    enc = rec.encoder
+    h = enc.output
+    assert h.shape == (4, 3, 4) and model.encoder.hidden_size == model.encoder_backward.hidden_size == 2
+    for b, n in enumerate(SOURCE_LENGTHS):
+        # each direction alone, on this sequence only: left to right, and right to left from its last real word
+        fwd = model.encoder.forward(source[:n, b:b + 1])
+        bwd = model.encoder_backward.forward(source[:n, b:b + 1][::-1])
+        np.testing.assert_allclose(h[:n, b, :2], fwd.output[:, 0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(h[:n, b, 2:], bwd.output[::-1, 0], rtol=1e-12, atol=1e-14)
+        assert not h[n:, b].any()                                   # padding stays zero in both halves
+        # the decoder starts from [→h_{n-1} ; ←h_0] in every layer
+        for k in range(2):
+            np.testing.assert_allclose(rec.decoder.layers[k].states[0, b],
+                                       np.concatenate([fwd.h_n[k, 0], bwd.h_n[k, 0]]), rtol=1e-12, atol=1e-14)
+        if kind == "lstm":
+            np.testing.assert_allclose(rec.decoder.layers[0].cell_states[0, b],
+                                       np.concatenate([fwd.c_n[0, 0], bwd.c_n[0, 0]]), rtol=1e-12, atol=1e-14)
+    # both directions' records are kept: the backward one as it ran, on the reversed sequences
+    assert enc.backward.output.shape == (4, 3, 2) and enc.forward.output.shape == (4, 3, 2)
+    np.testing.assert_array_equal(enc.backward_states[1, 0], enc.backward.output[2, 0])   # n = 4: j=1 is step 2
+
+
+def test_bidirectional_needs_an_even_hidden_size():
+    with pytest.raises(ValueError, match="even"):
+        Seq2Seq("gru", 4, 5, 3, bidirectional=True)
+
+
 # ---------------------------------------------------------------------- greedy decoding
 def test_greedy_decode_stops_at_the_end_token_and_matches_its_record():
     model = Seq2Seq("lstm", 4, 6, 5, 2, seed=0)
@@ -270,6 +316,25 @@ def test_config_and_state_dict_round_trip():
     for attention in ("dot", "none"):
         other = Seq2Seq("rnn", 4, 5, 3, attention=attention)
         assert Seq2Seq.from_config(json.loads(json.dumps(other.config))).config == other.config
+
+
+def test_bidirectional_model_files_round_trip_and_older_files_load_left_to_right(tmp_path):
+    from rnn_core.model_file import load_model, save_model
+    model = Seq2Seq("lstm", 4, 5, 4, 2, attention="dot", seed=2, bidirectional=True)
+    save_model(tmp_path / "bi.npz", model, vocab=["a", "b", "c", "d"])
+    loaded = load_model(tmp_path / "bi.npz").model
+    assert loaded.bidirectional and loaded.config == model.config
+    assert {k for k in loaded.state_dict() if k.startswith("encoder_backward.")} == \
+        {f"encoder_backward.{n}_l{k}" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") for k in range(2)}
+    _, source, decoder_input, _ = make_case("lstm", "dot", bidirectional=True)
+    np.testing.assert_array_equal(loaded.forward(source, decoder_input, SOURCE_LENGTHS).y,
+                                  model.forward(source, decoder_input, SOURCE_LENGTHS).y)
+    # a file written before the option: its config has no "bidirectional" and it reads left to right
+    old = Seq2Seq("gru", 4, 5, 3, seed=1)
+    config = old.config
+    del config["bidirectional"]
+    rebuilt = Seq2Seq.from_config(config)
+    assert not rebuilt.bidirectional and rebuilt.encoder_backward is None and rebuilt.config == old.config
 
 
 def test_inconsistent_configs_are_refused():

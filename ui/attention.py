@@ -181,7 +181,8 @@ def why_attention(cell, score, seed):
     st.markdown(
         f"The same {CELL_NAMES[result['cell']]} encoder–decoder, trained on the same pairs from seed {result['seed']}, "
         "translating the 200 held-out sentences: once with attention, once passing only the encoder's final state "
-        "to the decoder. Without attention the whole sentence must squeeze through one vector, and the longer the "
+        "to the decoder (→h at the last word beside ←h at the first: each direction after reading the whole "
+        "sentence). Without attention the whole sentence must squeeze through one vector, and the longer the "
         "sentence the more of it is lost; with attention the decoder looks back at every word, and its line stays up.")
     download_csv(pd.DataFrame(result).drop(columns=["cell", "seed"]), "attention_with_without.csv",
                  "Download the comparison (CSV)", key="dl-att-comparison")

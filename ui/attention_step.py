@@ -2,7 +2,8 @@
 context c_t and the output distribution, each equation written with the engine's numbers.
 
 The symbols are the engine's (``rnn_core.seq2seq``): s_t the decoder's state (``decoder.output``), h_j the
-encoder's (``encoder.output``), W_q, W_k, b, v the additive score's parameters (``attention.*``), e_tj
+encoder's (``encoder.output``; bidirectional: h_j = [→h_j ; ←h_j], ``encoder.forward_states`` and
+``encoder.backward_states``), W_q, W_k, b, v the additive score's parameters (``attention.*``), e_tj
 ``scores``, α_tj ``weights``, c_t ``context``, W_head and b_head the output layer (``head.*``).
 """
 
@@ -60,6 +61,9 @@ def draw(tr, t, score, language="English"):
     st.markdown("**The equations at this step, with the numbers** (the word it looks at most, j = "
                 f"{j}: {plain(tr.source[j])})")
     h_j = rec.encoder.output[j, 0]
+    if hasattr(rec.encoder, "backward_states"):
+        st.latex(rf"h_{{{j}}} = [\overrightarrow{{h}}_{{{j}}} ; \overleftarrow{{h}}_{{{j}}}] = "
+                 rf"[{short(rec.encoder.forward_states[j, 0])} ; {short(rec.encoder.backward_states[j, 0])}]")
     if score == "additive":
         q, k = rec.queries[t, 0], rec.keys[j, 0]
         st.latex(rf"q_{{{t}}} = W_q s_{{{t}}} + b = {short(q)}")
