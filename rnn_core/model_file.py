@@ -252,6 +252,11 @@ def save_model(file, model, vocab=None, meta=None):
         raise ModelFileError(f"the file would be {size}; the limit is {cap}")
 
     # everything is built and checked before the target is touched: a refused model never truncates a file
+    write_bytes(file, data)
+
+
+def write_bytes(file, data):
+    """Write a finished model file's bytes to a path or a writable binary file object."""
     if isinstance(file, (str, os.PathLike)):
         with open(file, "wb") as f:
             f.write(data)

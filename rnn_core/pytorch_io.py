@@ -296,13 +296,7 @@ def save_pytorch(model, path, vocab=None, meta=None):
     data = safetensors.numpy.save(arrays, metadata=notes)
     if len(data) > mf.MAX_FILE_BYTES or len(data) - 8 > MAX_HEADER_BYTES + mf.MAX_UNPACKED_BYTES:
         raise ModelFileError(f"the file would be {_size(len(data))}; the limit is {_size(mf.MAX_FILE_BYTES)}")
-    if isinstance(path, (str, os.PathLike)):
-        with open(path, "wb") as f:
-            f.write(data)
-    elif hasattr(path, "write"):
-        path.write(data)
-    else:
-        raise TypeError(f"path must be a path or a writable binary file object, not {type(path).__name__}")
+    mf.write_bytes(path, data)
 
 
 # ---------------------------------------------------------------------------------------------- any file

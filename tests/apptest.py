@@ -70,3 +70,19 @@ def engine_run(key, cell="rnn", hidden=8, layers=1, seed=0, trained=False):
     rec = data.run(model)
     model.backward(rec)
     return data, rec
+
+
+def attention_seed_run():
+    """The attention page's default model (the shipped file) on Bahdanau's sentence, greedily, from the model file
+    and the engine alone: (French words written, decoder record)."""
+    from rnn_core import attention_study as study
+    from rnn_core.data import PairData
+    from rnn_core.examples import ATTENTION_EN, EXAMPLES
+    from rnn_core.model_file import load_model
+
+    data = EXAMPLES["attention"].data()
+    model = load_model(study.weights_file("gru", "additive", 0)).model
+    one = PairData.from_pairs([(ATTENTION_EN.split(), [])], data.source_vocab, data.target_vocab)
+    ids, rec = model.greedy_decode(one.source, data.target_vocab.index("<s>"), data.target_vocab.index("<end>"),
+                                   30, one.source_lengths)
+    return [data.target_vocab[i] for i in ids[0]], rec

@@ -5,25 +5,14 @@ isolating a word's lines on hover, and Play / Pause."""
 import numpy as np
 from browser import browser, fresh_server, open_page, screenshot, settle  # noqa: F401
 
-from rnn_core import attention_study as study
-from rnn_core.data import PairData
-from rnn_core.examples import ATTENTION_EN, EXAMPLES
-from rnn_core.model_file import load_model
+from apptest import attention_seed_run
+from rnn_core.examples import ATTENTION_EN
 
 EN = ATTENTION_EN.split()
 
 
-def seed_record():
-    data = EXAMPLES["attention"].data()
-    model = load_model(study.weights_file("gru", "additive", 0)).model
-    one = PairData.from_pairs([(EN, [])], data.source_vocab, data.target_vocab)
-    ids, rec = model.greedy_decode(one.source, data.target_vocab.index("<s>"), data.target_vocab.index("<end>"),
-                                   30, one.source_lengths)
-    return [data.target_vocab[i] for i in ids[0]], rec
-
-
 def test_open_by_url_and_step_the_decoder(browser):  # noqa: F811
-    written, rec = seed_record()
+    written, rec = attention_seed_run()
     with fresh_server() as url:
         page = open_page(browser, f"{url}/attention?at_t=3")
         page.get_by_text(f"Output step t = 3 of 14: writing “{written[3]}”").wait_for(timeout=60_000)

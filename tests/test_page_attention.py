@@ -8,10 +8,9 @@ AppTest does not drive ``run_every`` timers: each ``at.run()`` is one more tick 
 import numpy as np
 import pytest
 
-from apptest import array, button, charts, page, texts
+from apptest import array, attention_seed_run, button, charts, page, texts
 from rnn_core import attention_study as study
-from rnn_core.data import PairData
-from rnn_core.examples import ATTENTION_EN, ATTENTION_FR, EXAMPLES
+from rnn_core.examples import ATTENTION_EN, ATTENTION_FR
 from rnn_core.model_file import load_model
 
 EN = ATTENTION_EN.split()
@@ -26,12 +25,7 @@ def start(**state):
 @pytest.fixture(scope="module")
 def shipped_record():
     """The default model's greedy run on the seed sentence, from the model file and the engine alone."""
-    data = EXAMPLES["attention"].data()
-    model = load_model(study.weights_file("gru", "additive", 0)).model
-    one = PairData.from_pairs([(EN, [])], data.source_vocab, data.target_vocab)
-    ids, rec = model.greedy_decode(one.source, data.target_vocab.index("<s>"), data.target_vocab.index("<end>"),
-                                   30, one.source_lengths)
-    return [data.target_vocab[i] for i in ids[0]], rec
+    return attention_seed_run()
 
 
 def chart(at, name):
