@@ -41,8 +41,12 @@ def run_payload(example, text, cell, hidden, layers, seed, weights, b, layer):
     ``sig`` identifies the run's numbers, so that the browser keeps its place when the same run comes again.
     """
     run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
-    data = run.data
-    payload = step_payload(data, run.model, run.rec, b=b, layer=layer, cap=CAP_BYTES - EXTRA_BYTES)
+    return payload_of(run.data, run.model, run.rec, b, layer)
+
+
+def payload_of(data, model, rec, b, layer):
+    """The stepper's payload for sequence ``b`` and ``layer`` (0-based) of a recorded run, ``sig`` included."""
+    payload = step_payload(data, model, rec, b=b, layer=layer, cap=CAP_BYTES - EXTRA_BYTES)
     payload.update(
         colors={"input": colors.INPUT, "hidden": colors.HIDDEN, "output": colors.OUTPUT,
                 "positive": colors.POSITIVE, "negative": colors.NEGATIVE},
@@ -60,10 +64,35 @@ def run_payload(example, text, cell, hidden, layers, seed, weights, b, layer):
 @st.cache_data(max_entries=64, show_spinner=False)
 def record_csv(example, text, cell, hidden, layers, seed, weights):
     """(number of values, CSV bytes) of the whole record of a setting: built once, not on every rerun."""
-    import pandas as pd
+    return record_table(engine.step_run(example, text, cell, hidden, layers, seed, weights).rec)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def model_files(example, text, cell, hidden, layers, seed, weights):
+    """The setting's model as (Unrolled ``.npz``, PyTorch ``.safetensors``) bytes: ``rnn.*`` and ``head.*``."""
+    import io
+
+    from rnn_core import save_model, save_pytorch
 
     run = engine.step_run(example, text, cell, hidden, layers, seed, weights)
-    table = pd.DataFrame(run.rec.rnn.to_columns())
+    meta = {"example": "own_text" if example == "own" else example, "updates": len(run.history)}
+    if example == "own":
+        meta["text"] = text
+    vocab = [str(v) for v in run.data.input_vocab] if run.data.input_vocab else None
+    files = []
+    for write in (lambda f: save_model(f, run.model, vocab=vocab, meta=meta),
+                  lambda f: save_pytorch(run.model, f, vocab=vocab, meta=meta)):
+        buf = io.BytesIO()
+        write(buf)
+        files.append(buf.getvalue())
+    return tuple(files)
+
+
+def record_table(rec):
+    """(number of values, CSV bytes) of every recorded quantity of ``rec``'s recurrent stack."""
+    import pandas as pd
+
+    table = pd.DataFrame(rec.rnn.to_columns())
     return len(table), table.to_csv(index=False).encode("utf-8")
 
 

@@ -31,21 +31,38 @@ def label(token):
 
 
 def prediction(data, head, t, b):
-    """(predicted label, its probability or value, target label) at step t of sequence b."""
+    """(predicted label, its probability or value, target label or None) at step t of sequence b.
+
+    A run without targets (a CSV of inputs alone) has None for the target. Kennedy's one sigmoid output is
+    "name" or "not a name"; a model's own sigmoid outputs are 1 or 0 each; an identity head's are its values.
+    """
     y = head.y[t, b]
+    has_target = data.y is not None
     if data.head == "softmax":
         k = int(np.argmax(y))
-        return label(data.output_labels[k]), float(y[k]), label(data.output_labels[int(data.y[t, b])])
-    p = float(y[0])                                      # sigmoid: one output, the probability of "name"
-    target = data.y[t, b, 0] if data.target == "every" else data.y[b, 0]
-    return ("name" if p > 0.5 else "not a name"), p, ("name" if target > 0.5 else "not a name")
+        return (label(data.output_labels[k]), float(y[k]),
+                label(data.output_labels[int(data.y[t, b])]) if has_target else None)
+    if has_target:
+        target = data.y[t, b] if data.target == "every" else data.y[b]
+        target = np.atleast_1d(target)
+    if data.head == "sigmoid" and data.output_labels == ["name"]:     # Kennedy: the probability of "name"
+        p = float(y[0])
+        return ("name" if p > 0.5 else "not a name"), p, (
+            ("name" if target[0] > 0.5 else "not a name") if has_target else None)
+    if data.head == "sigmoid":
+        bits = " ".join("1" if v > 0.5 else "0" for v in y)
+        return bits, float(y[0]), (" ".join("1" if v > 0.5 else "0" for v in target) if has_target else None)
+    return (" ".join(f"{v:.4g}" for v in y), float(y[0]),
+            " ".join(f"{v:.4g}" for v in target) if has_target else None)
 
 
 def probability_name(data):
     """What the step table's probability column holds, said in its heading."""
     if data.head == "softmax":
         return "P(next letter)" if data.input_vocab is not None else "P(prediction)"
-    return "P(name)" if data.head == "sigmoid" else "value"
+    if data.head == "sigmoid":
+        return "P(name)" if data.output_labels == ["name"] else "P(output 1 = 1)"
+    return "value of output 1"
 
 
 def _rows(a):
@@ -74,7 +91,7 @@ def step_payload(data, model, rec, b=0, layer=0, t=0, block=None, pace=1.5, cap=
     kind, blocks = lay.kind, list(GATE_NAMES[lay.kind])
     T = int(data.lengths[b])
     H, D = lay.states.shape[-1], lay.x.shape[-1]
-    top = layer == model.rnn.num_layers - 1
+    top = layer == model.rnn.num_layers - 1 and rec.head is not None      # a recurrent layer alone has no head
     params = model.rnn.params
     if block not in blocks:
         block = {"lstm": "g", "gru": "n"}.get(kind, "h")
@@ -118,13 +135,16 @@ def step_payload(data, model, rec, b=0, layer=0, t=0, block=None, pace=1.5, cap=
         weights["hy"] = _rows(w_out)
         scales["y"] = _scale(head.y[:T, b])
         rows = [prediction(data, head, s, b) for s in range(T)]
-        steps.update(logits=_rows(head.logits[:T, b]), y=_rows(head.y[:T, b]), loss=_rows(head.step_loss[:T, b]),
-                     prediction=[r[0] for r in rows], p=[r[1] for r in rows], target=[r[2] for r in rows],
-                     right=[r[0] == r[2] for r in rows])
-        if data.head == "softmax":
-            steps["target_index"] = [int(data.y[s, b]) for s in range(T)]
+        targets = data.y is not None
+        steps.update(logits=_rows(head.logits[:T, b]), y=_rows(head.y[:T, b]),
+                     prediction=[r[0] for r in rows], p=[r[1] for r in rows])
+        if targets:                                   # a run without targets has no loss, nothing right or wrong
+            steps.update(loss=_rows(head.step_loss[:T, b]), target=[r[2] for r in rows],
+                         right=[None if data.head == "identity" else r[0] == r[2] for r in rows])
+            if data.head == "softmax":
+                steps["target_index"] = [int(data.y[s, b]) for s in range(T)]
         payload.update(output_labels=[label(o) for o in data.output_labels], head=model.head.activation,
-                       probability=probability_name(data))
+                       probability=probability_name(data), targets=targets)
     return _capped(payload, cap)
 
 

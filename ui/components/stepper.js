@@ -25,6 +25,7 @@ export default function ({ data, parentElement, setStateValue }) {
   parentElement.__stepper = S;
   const N = P.shown;
   const Q = P.steps;
+  const hasTargets = P.targets !== false;          // a model of your own fed a CSV without targets has no loss
   let playing = false, timer = null, reportTimer = null, reported = JSON.stringify([P.t, P.block, P.pace]);
 
   parentElement.querySelector(".stepper")?.remove();
@@ -88,14 +89,16 @@ export default function ({ data, parentElement, setStateValue }) {
   {
     const head = seqTable.createTHead().insertRow();
     const cols = ["", "step t", "input x_t"];
-    if (P.top) cols.push("prediction", P.probability, "target", "right?", "loss ℓ_t");
+    if (P.top) cols.push("prediction", P.probability);
+    if (P.top && hasTargets) cols.push("target", "right?", "loss ℓ_t");
     for (const c of cols) { const th = el("th", null, c); th.dataset.col = c; head.appendChild(th); }
     const body = seqTable.createTBody();
     for (let t = 0; t < N; t++) {
       const r = body.insertRow();
       const cells = ["", String(t), P.tokens[t]];
       if (P.top) {
-        cells.push(Q.prediction[t], Q.p[t].toFixed(4), Q.target[t], Q.right[t] ? "✓" : "✗", Q.loss[t].toFixed(4));
+        cells.push(Q.prediction[t], Q.p[t].toFixed(4));
+        if (hasTargets) cells.push(Q.target[t], Q.right[t] === null ? "–" : Q.right[t] ? "✓" : "✗", Q.loss[t].toFixed(4));
       }
       cells.forEach((c, i) => { const td = el("td", null, c); td.dataset.col = cols[i]; r.appendChild(td); });
       r.addEventListener("click", () => { stop(); go(t); });
@@ -212,12 +215,12 @@ export default function ({ data, parentElement, setStateValue }) {
     headerCell(tr, "output", "", "output");
     headerCell(tr, P.logits, "t", `${P.logits}_t`);
     headerCell(tr, "y", "t", "y_t");
-    if (P.head === "softmax") headerCell(tr, "target", "", "target");
+    if (P.head === "softmax" && hasTargets) headerCell(tr, "target", "", "target");
     const body = outTable.createTBody();
     P.output_labels.forEach((name) => {
       const r = body.insertRow();
       const cells = [["output", "output"], [`${P.logits}_t`, "s"], ["y_t", "y"]];
-      if (P.head === "softmax") cells.push(["target", "target"]);
+      if (P.head === "softmax" && hasTargets) cells.push(["target", "target"]);
       for (const [key, slot] of cells) {
         const td = el("td", null, slot === "output" ? name : "");
         td.dataset.col = key;
@@ -231,10 +234,14 @@ export default function ({ data, parentElement, setStateValue }) {
     outCells.s.forEach((td, k) => setText(td, signed(Q.logits[t][k])));
     outCells.y.forEach((td, k) => setText(td, Q.y[t][k].toFixed(4)));
     outCells.target.forEach((td, k) => setText(td, Q.target_index[t] === k ? "✓" : ""));
-    verdict.replaceChildren(el("b", null, "Prediction: "), document.createTextNode(
-      `${Q.prediction[t]} (${P.probability} = ${Q.p[t].toFixed(4)}), `), el("b", null, "target: "),
-      document.createTextNode(`${Q.target[t]}: `), el("i", null, Q.right[t] ? "right" : "wrong"),
-      document.createTextNode("."));
+    const said = [el("b", null, "Prediction: "), document.createTextNode(
+      `${Q.prediction[t]} (${P.probability} = ${Q.p[t].toFixed(4)})`)];
+    if (!hasTargets) said.push(document.createTextNode("; no target given."));
+    else if (Q.right[t] === null) said.push(document.createTextNode(", "), el("b", null, "target: "),
+      document.createTextNode(`${Q.target[t]}.`));
+    else said.push(document.createTextNode(", "), el("b", null, "target: "), document.createTextNode(`${Q.target[t]}: `),
+      el("i", null, Q.right[t] ? "right" : "wrong"), document.createTextNode("."));
+    verdict.replaceChildren(...said);
   }
 
   // ---- equations: templates from Python (ui/equations.py), built once, filled with each step's vectors ----
