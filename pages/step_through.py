@@ -12,7 +12,7 @@ from ui.controls import download_csv, page_end, page_start, plain, shared_run, s
 from ui.state import Setting
 from ui.stepper import PACES, model_files, record_csv, run_payload, stepper
 
-SOURCES = {"examples": "The course's examples", "pytorch": "Your PyTorch model"}
+SOURCES = {"examples": "Examples", "pytorch": "Your PyTorch model"}
 SETTINGS = (Setting("t", 0, low=0, high=400), Setting("seq", 0, low=0, high=99), Setting("block", "h"),
             Setting("layer", 1, low=1, high=3), Setting("pace", 1.5, PACES),
             Setting("source", "examples", tuple(SOURCES))) + pytorch_step.SETTINGS
