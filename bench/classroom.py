@@ -176,6 +176,17 @@ def url_value(query, name):
     return parse_qs(query).get(name, [None])[0]
 
 
+def setting_name(widget):
+    """The setting a widget stands for: its key, the end of its id (``seed``; ``at_seed`` on Attention,
+    ``tx_seed`` on Generate and the explorer), which is also its name in the URL."""
+    return widget.id.split("-", maxsplit=2)[-1]
+
+
+def default_cell(page):
+    """The cell a page shows when the URL names none (Attention's example is a GRU, the character model an LSTM)."""
+    return {"attention": "gru", "generate": "lstm", "explorer": "lstm"}.get(page, "rnn")
+
+
 @dataclass
 class Tally:
     """Round trips per action (seconds), errors by message, and what the trainers saw."""
@@ -225,7 +236,7 @@ async def change_seed(client):
     client.states[box.id] = state
     answer = await client.rerun()
     check_page(answer, client.page)
-    shown = url_value(client.query, "seed")
+    shown = url_value(client.query, setting_name(box))
     if shown != str(seed) and not (seed == 0 and shown is None):
         raise ActionFailed(f"{client.page}: seed {seed} asked, the URL says {shown}")
     return answer
@@ -243,7 +254,7 @@ async def change_cell(client, rng):
     client.states[group.id] = state
     answer = await client.rerun()
     check_page(answer, client.page)
-    shown = url_value(client.query, "cell") or "rnn"
+    shown = url_value(client.query, setting_name(group)) or default_cell(client.page)
     if shown != cell:
         raise ActionFailed(f"{client.page}: cell {cell} asked, the URL says {shown}")
     return answer
