@@ -35,11 +35,10 @@ NAMES = {"kennedy": "Kennedy (names)", "jazz": "JAZZ", "home": "HOME", "namaskar
 KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_opt", "tr_lr", "tr_clip", "tr_trunc",
               "tr_steps", "tr_act", "tr_compare")
 # The browser asks for a timed rerun every TICK_SECONDS and the server folds requests that arrive during a run
-# into one (Streamlit 1.67). At 0.1 s each trainer took every moment of the server's script time it could get
-# (ten in a class starved everyone else); 0.3 s still gives more than the 2 redraws a second a chart needs.
-TICK_SECONDS = 0.3             # progress, outcome and loss curves while training
+# into one (Streamlit 1.67), so a short interval means "as often as server and browser keep up".
+TICK_SECONDS = 0.1             # progress, outcome and loss curves while training
 DETAIL_SECONDS = 1.5           # the gradient, trajectory and weight charts' refresh interval
-BUDGET_SECONDS = 0.12          # training time per tick at most (alone); the rest of the tick draws the charts
+BUDGET_SECONDS = 0.06          # training time per tick; the rest of the tick draws the charts
 QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
 
 
