@@ -176,6 +176,17 @@ def url_value(query, name):
     return parse_qs(query).get(name, [None])[0]
 
 
+def setting_name(widget):
+    """The setting a widget stands for: its key, the end of its id (``seed``; ``at_seed`` on Attention,
+    ``tx_seed`` on Generate and the explorer), which is also its name in the URL."""
+    return widget.id.split("-", maxsplit=2)[-1]
+
+
+def default_cell(page):
+    """The cell a page shows when the URL names none (Attention's example is a GRU, the character model an LSTM)."""
+    return {"attention": "gru", "generate": "lstm", "explorer": "lstm"}.get(page, "rnn")
+
+
 @dataclass
 class Tally:
     """Round trips per action (seconds), errors by message, and what the trainers saw."""
@@ -225,7 +236,7 @@ async def change_seed(client):
     client.states[box.id] = state
     answer = await client.rerun()
     check_page(answer, client.page)
-    shown = url_value(client.query, "seed")
+    shown = url_value(client.query, setting_name(box))
     if shown != str(seed) and not (seed == 0 and shown is None):
         raise ActionFailed(f"{client.page}: seed {seed} asked, the URL says {shown}")
     return answer
@@ -243,7 +254,7 @@ async def change_cell(client, rng):
     client.states[group.id] = state
     answer = await client.rerun()
     check_page(answer, client.page)
-    shown = url_value(client.query, "cell") or "rnn"
+    shown = url_value(client.query, setting_name(group)) or default_cell(client.page)
     if shown != cell:
         raise ActionFailed(f"{client.page}: cell {cell} asked, the URL says {shown}")
     return answer
@@ -333,18 +344,40 @@ async def trainer(base, n, tally, stop_at, rng, example="memory"):
 
 
 def proc_stats(pid):
-    """(resident MB, CPU seconds) of one process, from /proc."""
+    """(resident MB, CPU seconds) of one process and of its children that have ended, from /proc."""
     with open(f"/proc/{pid}/status") as f:
         rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    cpu = sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return rss, cpu
 
 
+def children(pid):
+    """The pids of a process's children (a replica's training workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
 def replicas_stats(cluster):
-    stats = [proc_stats(p.pid) for p in cluster.replicas.values()]
-    return sum(s[0] for s in stats), sum(s[1] for s in stats)
+    """(RSS MB, CPU seconds) of the replicas and their training workers together."""
+    rss = cpu = 0.0
+    for proc in cluster.replicas.values():
+        for pid in [proc.pid, *children(proc.pid)]:
+            try:
+                r, c = proc_stats(pid)
+            except (OSError, StopIteration):
+                continue                                  # a worker that ended meanwhile
+            rss, cpu = rss + r, cpu + c
+    return rss, cpu
 
 
 async def warm(base):
@@ -398,10 +431,12 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
                                                           "change the cell"))
     per_action = f"; {1000 * cpu['load'] / actions:.0f} ms of replica CPU per student action" \
         if actions and not trainers else ""
-    print(f"Replicas: {replicas}; CPU {cpu['load']:.1f} core-seconds over {seconds:.0f} s "
+    print(f"Replicas: {replicas}; CPU (with their training workers) {cpu['load']:.1f} core-seconds over "
+          f"{seconds:.0f} s "
           f"({cpu['load'] / seconds:.2f} cores, {1000 * cpu['load'] / seconds / max(1, sessions):.0f} ms "
           f"of CPU per session-second{per_action}).")
-    print(f"Memory of the replicas (RSS): {mem['idle']:.0f} MB warm and idle, at most {mem['busy']:.0f} MB with "
+    print(f"Memory of the replicas and their training workers (RSS): {mem['idle']:.0f} MB warm and idle, at most "
+          f"{mem['busy']:.0f} MB with "
           f"{students} students and {trainers} trainers ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
           f" MB per session), {mem['after']:.0f} MB {mem['wait']:.0f} s after they left.")
 

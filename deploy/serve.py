@@ -24,7 +24,10 @@ from string import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("haproxy.cfg.template")
-THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           # glibc gives every thread that allocates its own arena (Streamlit runs each session's script in a
+           # thread of its own) and keeps their freed memory; two arenas keep a replica's memory to what it uses
+           "MALLOC_ARENA_MAX": "2"}
 
 
 def haproxy_config(port, replica_ports, socket_path, host="127.0.0.1", log=True):

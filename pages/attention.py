@@ -40,13 +40,18 @@ with st.container(border=True):
                    help="How the decoder's state s_t scores each encoder state h_j.")
     c[3].number_input("Seed", 0, 9999, step=1, key="at_seed")
 
-training = attention.shared_training(key, cell, score, seed)
-if not training.done:
-    st.info("This setting has not been trained on this server yet: it trains now, once for everyone who opens it "
-            "(the default setting opens trained at once).", icon=":material/model_training:")
-    attention.train_live(training, f"{CELL_NAMES[cell]}, {SCORE_SHORT[score]} attention, seed {seed}")
+job = attention.training_job(key, cell, score, seed)
+what = f"{CELL_NAMES[cell]}, {SCORE_SHORT[score]} attention, seed {seed}"
+if job.state != "done":
+    if job.state == "failed":
+        attention.jobs.failed(job, what)
+    else:
+        st.info("This setting has not been trained on this server yet: it trains now, once for everyone who opens it "
+                "(the default setting opens trained at once).", icon=":material/model_training:")
+        attention.jobs.waiting(job, what, "The page shows this model when it is ready.")
     page_end(SETTINGS)
     st.stop()
+training = job.value
 if training.trainer.stopped:
     st.error(plain(training.trainer.stopped), icon=":material/warning:")
 how = "loaded from the shipped model file" if training.source == "shipped" else \

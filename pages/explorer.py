@@ -27,7 +27,7 @@ v = page_start(
 )
 ug.model_sidebar()
 try:
-    ready, key = ug.ready_model(v)
+    ready, key = ug.ready_model(v, SETTINGS)
     passage = ue.passage_of(v["tx_corpus"], ready.text, int(v["ex_len"]))
     analysis = ue.analyse(key, passage, _ready=ready)
 except InputError as err:

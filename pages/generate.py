@@ -29,7 +29,7 @@ v = page_start(
 )
 ug.model_sidebar()
 try:
-    ready, key = ug.ready_model(v)
+    ready, key = ug.ready_model(v, SETTINGS)
 except InputError as err:
     input_error(err)
     page_end(SETTINGS)

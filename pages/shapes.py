@@ -4,7 +4,9 @@ its result shown before and after training."""
 import streamlit as st
 
 from rnn_core.examples import EXAMPLES
+from ui import jobs
 from ui.controls import page_end, page_start, plain, text_box
+from ui.engine import shape_job
 from ui.shapes import SHAPES, diagram_tokens, shape_result, show_outcome, show_own_review, show_result, show_training
 from ui.state import CELL_NAMES, Setting
 from viz.shapes import shape_figure
@@ -59,8 +61,12 @@ left, right = st.columns([2, 3], gap="large")
 with left:
     if trained:
         st.button("Back to untrained", key="s_untrain", on_click=_forget, icon=":material/undo:")
-        with st.spinner("Training…"):
+        job = shape_job(info.example, cell, seed)               # trained in the server's worker process
+        if job.state == "done":
             after = shape_result(shape, cell, seed, True)
+        else:
+            what = f"{example.title.split(' (')[0]}, {CELL_NAMES[cell]}, seed {seed}"
+            (jobs.failed if job.state == "failed" else jobs.waiting)(job, what, "Below: the untrained network.")
     else:
         st.button("Train", key="s_train", on_click=_train, type="primary", icon=":material/play_arrow:",
                   help=f"{example.defaults.steps} updates with the example's defaults: about a second.")
@@ -70,7 +76,7 @@ with left:
 with right:
     if after is not None:
         show_training(after, key)
-    else:
+    elif not trained:
         st.info("Press **Train**: the network trains on this example (about a second), then its answers appear "
                 "beside the untrained ones below, with the loss curve here.", icon=":material/school:")
 
@@ -80,6 +86,6 @@ if info.example == "sentiment":
     st.subheader("Your own review")
     text_box("A review, using the words the network knows", "s_review", 400)
     st.caption("Known words: " + ", ".join(EXAMPLES["sentiment"].data().input_vocab) + ".")
-    show_own_review(st.session_state["s_review"], cell, seed, trained, key)
+    show_own_review(st.session_state["s_review"], cell, seed, after is not None, key)
 
 page_end(SETTINGS)

@@ -8,15 +8,51 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def page(name, timeout=60, **state):
+def page(name, timeout=60, wait_for_training=True, **state):
     """An AppTest of ``pages/<name>.py`` run as a real session runs it (``app.py`` the entry script, so the
-    navigation's links resolve), with session state preset (not yet run)."""
+    navigation's links resolve), with session state preset (not yet run).
+
+    A setting that trains in the server's worker process first shows the page's waiting state, and the browser's
+    poll reruns the page once the training has finished; with ``wait_for_training`` every run here does the
+    same: while the page shows that state, it waits for the pool's trainings and runs the page again.
+    """
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     if name != "home":
         at.switch_page(f"pages/{name}.py")
     for key, value in state.items():
         at.session_state[key] = value
+    if wait_for_training:
+        run = at._run
+
+        def run_until_trained(widget_state=None, timeout=None):
+            result = run(widget_state, timeout)
+            for _ in range(100):
+                if not shows_training(result):
+                    break
+                wait_for_trainings()
+                result = run(result._tree.get_widget_states(), timeout)
+            return result
+
+        at._run = run_until_trained
     return at
+
+
+def shows_training(at):
+    """Whether the page shows a training in the worker process that it waits for (``ui.jobs.waiting``)."""
+    return any("so far)…" in el.value for el in at.info)
+
+
+def wait_for_trainings(timeout=600):
+    """Block until every training queued or running in this process's pool has finished (keeping them wanted)."""
+    import time
+
+    from ui import jobs
+    pool = jobs.pool()
+    end = time.monotonic() + timeout
+    while (unfinished := pool.unfinished()) and time.monotonic() < end:
+        for job in unfinished:
+            pool.get(job.key)                       # the waiting pages' polls keep them wanted
+        unfinished[0].wait(1.0)
 
 
 def button(at, label):

@@ -2,15 +2,15 @@
 engine's numbers, Previous / Next / Play / the slider step the decoder, every control, your own sentence (bad input
 gets a message, never an exception), casa de papel, live training of another setting, downloads, the link.
 
-AppTest does not drive ``run_every`` timers: each ``at.run()`` is one more tick of a live training.
+AppTest does not drive ``run_every`` timers: each ``at.run()`` is one more poll of a training in the worker.
 """
 
 import numpy as np
 import pytest
 
-from apptest import array, attention_seed_run, button, charts, page, texts
+from apptest import array, attention_seed_run, button, charts, page, shows_training, texts, wait_for_trainings
 from rnn_core import attention_study as study
-from rnn_core.examples import ATTENTION_EN, ATTENTION_FR
+from rnn_core.examples import ATTENTION_EN, ATTENTION_FR, EXAMPLES
 from rnn_core.model_file import load_model
 
 EN = ATTENTION_EN.split()
@@ -134,24 +134,47 @@ def test_casa_de_papel_is_the_small_example_on_the_same_page():
     np.testing.assert_allclose(array(heat["data"][0]["z"]).sum(axis=1), 1.0, atol=1e-9)
 
 
-@pytest.mark.parametrize(("control", "value"), [("at_cell", "lstm"), ("at_score", "dot"), ("at_seed", 5)])
-def test_another_setting_trains_live_in_ticks_shared_per_server(control, value):
-    at = start()
+def set_control(at, control, value):
     if control == "at_cell":
-        at.segmented_control(key=control).set_value(value).run()
-    elif control == "at_score":
-        at.selectbox(key=control).set_value(value).run()
-    else:
-        at.number_input(key=control).set_value(value).run()
+        return at.segmented_control(key=control).set_value(value).run()
+    if control == "at_score":
+        return at.selectbox(key=control).set_value(value).run()
+    return at.number_input(key=control).set_value(value).run()
+
+
+@pytest.mark.parametrize(("control", "value"), [("at_cell", "lstm"), ("at_score", "dot"), ("at_seed", 5)])
+def test_another_setting_trains_in_the_worker_once_per_server(control, value):
+    from ui import jobs
+    at = set_control(page("attention", wait_for_training=False).run(), control, value)
     assert not at.exception
-    assert "trains now, once for everyone" in texts(at)
-    assert at.get("progress") and not at.get("plotly_chart")
-    first = at.get("progress")[0].proto.text
-    at.run()                                                   # one more tick
-    assert at.get("progress")[0].proto.text != first
-    other = page("attention", **{control: value}).run()        # a second session sees the same training
-    assert "update" in other.get("progress")[0].proto.text and other.get("progress")[0].proto.text != first
+    assert "trains now, once for everyone" in texts(at) and shows_training(at)
+    assert not at.get("plotly_chart")                          # nothing drawn from a model not trained yet
+    setting = {"at_cell": "gru", "at_score": "additive", "at_seed": 0, control: value}
+    key = ("attention", "attention", setting["at_cell"], setting["at_score"], setting["at_seed"])
+    job = jobs.pool().get(key)
+    other = page("attention", wait_for_training=False, **{control: value}).run()    # a second session joins it
+    assert shows_training(other) and jobs.pool().get(key) is job
     assert at.query_params[control] in (str(value), [str(value)])
+    if control != "at_seed":
+        return                                                 # one of the three is followed to the end
+    at.run()                                                   # the browser's poll, until the job has finished
+    while shows_training(at):
+        wait_for_trainings()
+        at.run()
+    job = jobs.pool().get(key)
+    assert not at.exception and job.state == "done" and "trained on this server in" in texts(at)
+    tr = study.translate(job.value.trainer.model, EXAMPLES["attention"].data(), tuple(EN), "attention")
+    np.testing.assert_allclose(array(chart(at, "att-map")["data"][0]["z"]), tr.weights, rtol=0, atol=1e-12)
+
+
+def test_a_training_that_fails_is_said_in_words():
+    from ui import jobs, trained
+    key = ("attention", "attention", "rnn", "dot", 17)
+    job = jobs.pool().submit(key, trained.fail, ("the worker ran out of memory",))
+    job.wait(120)
+    at = start(at_cell="rnn", at_score="dot", at_seed=17)
+    assert not at.exception and job.state == "failed"
+    assert "did not finish" in at.error[0].value and "ran out of memory" in at.error[0].value
 
 
 def test_downloads_are_offered():
@@ -190,21 +213,27 @@ def test_the_downloaded_files_hold_the_models_weights_and_its_alpha():
     assert set(record["quantity"]) == {"s_prev", "s", "c", "q", "e", "alpha", "y"}
 
 
+def finished_untrained(cell, score, seed):
+    """Mark this setting's training as finished, with its untrained weights, in the server's pool."""
+    from ui import attention, jobs
+    trainer = study.trainer("attention", cell, score, seed)
+    result = {"state": trainer.model.state_dict(), "step": trainer.config.steps, "history": [], "stopped": None,
+              "seconds": 0.0}
+    return jobs.pool().put(("attention", "attention", cell, score, seed),
+                           attention.SharedTraining("attention", cell, score, seed, result=result))
+
+
 def test_why_attention_for_another_setting_trains_its_twin_without_attention():
-    from ui import attention
     # this setting's own model and its twin are marked finished (untrained weights): the test is of the controls,
     # the trainings themselves are tested in test_attention_study.py
-    mine = attention.shared_training("attention", "lstm", "dot", 11)
-    mine.trainer.step = mine.trainer.config.steps
-    at = start(at_cell="lstm", at_score="dot", at_seed=11)
+    finished_untrained("lstm", "dot", 11)
+    at = page("attention", wait_for_training=False, at_cell="lstm", at_score="dot", at_seed=11).run()
     assert chart(at, "att-comparison")["data"][1]["name"] == "without attention"       # the shipped one meanwhile
     at.toggle(key="at_mine").set_value(True).run()
     assert not at.exception
-    assert "without attention, seed 11: update" in at.get("progress")[0].proto.text
+    assert shows_training(at) and "LSTM without attention, seed 11" in texts(at)
     assert at.query_params["at_mine"] in ("1", ["1"])
-    twin = attention.shared_training("attention", "lstm", "none", 11)
-    assert twin.trainer.step > 0 and twin.trainer.model.attention == "none" and twin.trainer.model.bridge
-    twin.trainer.step = twin.trainer.config.steps
+    finished_untrained("lstm", "none", 11)
     at.run()
     fig = chart(at, "att-comparison")
     assert [t["name"] for t in fig["data"]] == ["with attention", "without attention"]

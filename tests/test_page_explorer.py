@@ -142,7 +142,7 @@ def test_a_two_layer_model_of_another_seed_offers_its_second_layer():
     assert not at.exception
     text = structured_corpus()
     values = {"tx_corpus": "structured", "tx_cell": "lstm", "tx_hidden": 16, "tx_layers": 2, "tx_seed": 5}
-    ready = ug._ready(ug.model_key(values, text), text, "lstm", 16, 2, 5, False)       # the server's shared model
+    ready = ug.ready_job(values, text).value                                # the server's shared model
     rnn = ready.model.rnn
     assert (rnn.num_layers, rnn.hidden_size) == (2, 16)
     untrained = tm.build_model(tm.DEFAULTS.replace(hidden=16, layers=2, seed=5), ready.vocab)

@@ -1,14 +1,13 @@
 """The attention page's engine calls: its models, trained once per server and shared by every session.
 
 The default setting (the ``attention`` example's own cell, score and seed) loads the shipped model file
-(``make weights``), so the page opens trained at once. Any other setting trains live: one
-:class:`SharedTraining` per setting lives in ``st.cache_resource``, every session showing that setting advances
-it from its own fragment ticks by a bounded slice, and a lock lets only one tick train at a time, so a class
-that follows one link trains the model once. Nothing else ever changes what the cache holds.
+(``make weights``), so the page opens trained at once; casa de papel trains here in a fraction of a second.
+Any other setting is a training of about 14 s of CPU: it runs in the server's worker process (``ui.jobs``), one
+job per setting that every session showing that setting joins, and the page waits for it without holding the
+server. Nothing ever changes a :class:`SharedTraining` once it is made.
 """
 
 import io
-import threading
 import time
 
 import pandas as pd
@@ -20,11 +19,9 @@ from rnn_core.examples import ATTENTION_EN, EXAMPLES
 from rnn_core.model_file import save_model
 from viz.attention import comparison_figure
 
+from . import jobs, trained
 from .controls import download_csv
 from .state import CELL_NAMES
-
-TICK_SECONDS = 0.3             # the browser asks for a tick this often while a model trains
-BUDGET_SECONDS = 0.2           # training time per tick; the rest draws the progress bar
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,56 +31,58 @@ def corpus(key):
 
 
 class SharedTraining:
-    """One setting's training, advanced in slices by whichever session's tick gets the lock.
+    """One setting's trained model, shared by every session: read only.
 
     Attributes
     ----------
-    trainer : Trainer      the model being trained (read its ``step``, ``history``; only :meth:`advance` trains)
+    trainer : Trainer      the trained model (its ``model``, ``step``, ``history``, ``stopped``)
     source : str           "shipped" (loaded from the model file) or "trained here"
-    seconds : float        wall time spent training
+    seconds : float        time the training took
     """
 
-    def __init__(self, key, cell, score, seed):
+    def __init__(self, key, cell, score, seed, result=None):
         self.key, self.setting = key, (cell, score, int(seed))
         self.trainer = study.trainer(key, cell, score, seed, corpus(key))
-        self.lock = threading.Lock()
         self.source, self.seconds = "trained here", 0.0
-        if key == "attention":
-            shipped = study.shipped_model(cell, score, seed)
-            if shipped is not None:
-                self.trainer.model.load_state_dict(shipped.state_dict())
-                self.trainer.step = self.trainer.config.steps
-                self.source = "shipped"
+        shipped = study.shipped_model(cell, score, seed) if key == "attention" and result is None else None
+        if result is not None:                           # trained in the worker process
+            tr = self.trainer
+            tr.model.load_state_dict(result["state"])
+            tr.step, tr.history, tr.stopped = result["step"], result["history"], result["stopped"]
+            self.seconds = result["seconds"]
+        elif shipped is not None:
+            self.trainer.model.load_state_dict(shipped.state_dict())
+            self.trainer.step = self.trainer.config.steps
+            self.source = "shipped"
+        else:                                            # casa de papel: a fraction of a second, here
+            t0 = time.perf_counter()
+            self.trainer.run()
+            self.seconds = time.perf_counter() - t0
 
     @property
     def done(self):
         return self.trainer.done or self.trainer.stopped is not None
 
-    def advance(self, budget=BUDGET_SECONDS):
-        """Train for about ``budget`` seconds unless another session is doing it right now."""
-        if self.done or not self.lock.acquire(blocking=False):
-            return
-        try:
-            t0 = time.perf_counter()
-            self.trainer.run(seconds=budget)
-            self.seconds += time.perf_counter() - t0
-        finally:
-            self.lock.release()
 
-    def finish(self):
-        """Train to the end now (casa de papel: a fraction of a second)."""
-        with self.lock:
-            t0 = time.perf_counter()
-            self.trainer.run()
-            self.seconds += time.perf_counter() - t0
+def quick(key, cell, score, seed):
+    """Whether this setting needs no worker: the shipped default, or casa de papel."""
+    return key == "casa" or (key == "attention" and study.weights_file(cell, score, seed).is_file())
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
+def training_job(key, cell, score, seed):
+    """The job of this setting's model (joined by every session asking; a shipped or quick one is done at once);
+    its ``value`` is the :class:`SharedTraining` once ``state == "done"``."""
+    setting = (key, cell, score, int(seed))
+    name = ("attention",) + setting
+    if quick(*setting):
+        return jobs.pool().get(name) or jobs.pool().put(name, SharedTraining(*setting))
+    return jobs.request(name, trained.attention_weights, setting,
+                        build=lambda result: SharedTraining(*setting, result=result), cost=10)
+
+
 def shared_training(key, cell, score, seed):
-    training = SharedTraining(key, cell, score, seed)
-    if key == "casa":
-        training.finish()
-    return training
+    """The trained model of this setting (waiting for its job if it is still training)."""
+    return jobs.result(training_job(key, cell, score, seed))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -136,21 +135,6 @@ def model_bytes(key, cell, score, seed):
     return buf.getvalue()
 
 
-def train_live(training, label):
-    """The progress of a shared training, advanced by this session's fragment ticks until it is done; then a full
-    rerun draws what it trained."""
-    @st.fragment(run_every=None if training.done else TICK_SECONDS)
-    def tick():
-        training.advance()
-        tr = training.trainer
-        loss = f", loss {tr.history[-1]['loss']:.4f}" if tr.history else ""
-        st.progress(min(1.0, tr.step / tr.config.steps),
-                    text=f"Training {label}: update {tr.step} of {tr.config.steps}{loss}")
-        if training.done:
-            st.rerun(scope="app")
-    tick()
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def live_comparison(cell, score, seed):
     """With and without attention for a setting whose two models have been trained here; read only."""
@@ -169,9 +153,12 @@ def why_attention(cell, score, seed):
                          "GRU, seed 0", key="at_mine",
                          help="Trains the same encoder–decoder without attention from this seed, once per server.")
         if mine:
-            twin = shared_training("attention", cell, "none", seed)
-            if not twin.done:
-                train_live(twin, f"{CELL_NAMES[cell]} without attention, seed {seed}")
+            twin = training_job("attention", cell, "none", seed)
+            if twin.state == "failed":
+                jobs.failed(twin, f"{CELL_NAMES[cell]} without attention, seed {seed}")
+                return
+            if twin.state != "done":
+                jobs.waiting(twin, f"{CELL_NAMES[cell]} without attention, seed {seed}")
                 return
             result = live_comparison(cell, score, seed)
     if result is None:

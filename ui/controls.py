@@ -96,11 +96,18 @@ def shared_run(values, page_settings=()):
     stops there, its settings still written to the URL."""
     from rnn_core.data import InputError
 
-    from . import engine
+    from . import engine, jobs
+    setting = tuple(values[n] for n in ("example", "text", "cell", "hidden", "layers", "seed"))
     try:
-        with st.spinner("Training with the example's defaults (about a second)…"):
-            return engine.step_run(values["example"], values["text"], values["cell"], values["hidden"],
-                                   values["layers"], values["seed"], values["weights"])
+        if values["weights"] == "trained":            # trained in the server's worker process: wait for it
+            engine.step_run(*setting, "untrained")    # bad own text is refused before anything trains
+            job = engine.step_job(*setting)
+            if job.state != "done":
+                what = f"{CELL_NAMES[values['cell']]}, seed {values['seed']}, with the example's defaults"
+                (jobs.failed if job.state == "failed" else jobs.waiting)(job, what)
+                page_end(page_settings)
+                st.stop()
+        return engine.step_run(*setting, values["weights"])
     except InputError as err:
         input_error(err)
         page_end(page_settings)

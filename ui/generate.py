@@ -2,8 +2,8 @@
 live training in bounded ticks with samples taken as it goes.
 
 The ready-trained model of the default settings is the project's shipped file (``make weights`` writes it, a
-test reproduces it); any other setting is trained once per server and shared (``st.cache_resource``), never
-changed afterwards. Live training lives in the session's own :class:`Live` object.
+test reproduces it); any other setting is trained once per server in its worker process (``ui.jobs``) and
+shared, never changed afterwards. Live training lives in the session's own :class:`Live` object.
 """
 
 import hashlib
@@ -17,6 +17,8 @@ from rnn_core import text_model as tm
 from rnn_core.corpus import CORPORA, MAX_OWN, MIN_OWN, check_own_text, corpus
 from rnn_core.data import InputError
 
+from . import jobs, trained
+from .controls import page_end
 from .state import CELL_NAMES, CELLS, Setting
 
 HIDDEN_SIZES = (16, 32, 64, 128, 256)
@@ -110,19 +112,32 @@ def is_shipped(values):
     return values["tx_corpus"] == "structured" and config_of(values) == tm.DEFAULTS
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _ready(key, text, cell, hidden, layers, seed, shipped):
-    if shipped:
-        model, vocab, meta = tm.shipped_model()
-        info = meta.get(tm.KIND, {})
-        return Ready(model, vocab, text, describe(model, info.get("steps"), info.get("bits_per_char")),
-                     "the project's shipped weights (make weights), trained with the default settings")
-    config = tm.DEFAULTS.replace(cell=cell, hidden=hidden, layers=layers, seed=seed)
-    model, vocab, trainer = tm.train(text, config)
-    history = tuple({"step": r["step"], "bits": tm.bits(r["loss"])} for r in trainer.history)
+def _shipped(text):
+    model, vocab, meta = tm.shipped_model()
+    info = meta.get(tm.KIND, {})
+    return Ready(model, vocab, text, describe(model, info.get("steps"), info.get("bits_per_char")),
+                 "the project's shipped weights (make weights), trained with the default settings")
+
+
+def _trained(text, config, result):
+    """The Ready model of a training done in the worker process."""
+    model = tm.build_model(config, result["vocab"])
+    model.load_state_dict(result["state"])
+    history = tuple({"step": r["step"], "bits": tm.bits(r["loss"])} for r in result["history"])
     recent = np.mean([r["bits"] for r in history[-20:]])
-    return Ready(model, vocab, text, describe(model, trainer.step, recent),
-                 f"trained once on this server ({trainer.elapsed:.1f} s) and shared", history)
+    return Ready(model, result["vocab"], text, describe(model, result["step"], recent),
+                 f"trained once on this server ({result['seconds']:.1f} s) and shared", history)
+
+
+def ready_job(values, text):
+    """The job of the ready model for these settings and training text (the shipped one is done at once); its
+    ``value`` is the shared :class:`Ready` once ``state == "done"``."""
+    key = ("text",) + model_key(values, text)
+    if is_shipped(values):
+        return jobs.pool().get(key) or jobs.pool().put(key, _shipped(text))
+    config = config_of(values)
+    return jobs.request(key, trained.text_weights, (text, config.cell, config.hidden, config.layers, config.seed),
+                        build=lambda result: _trained(text, config, result), cost=10)
 
 
 def describe(model, steps, bpc):
@@ -132,13 +147,21 @@ def describe(model, steps, bpc):
     return f"{CELL_NAMES[rnn.kind]}, {rnn.hidden_size} units × {rnn.num_layers} layer(s){done}{score}"
 
 
-def ready_model(values):
-    """The ready-trained model for the sidebar's settings (InputError for unusable own text)."""
+def ready_model(values, page_settings):
+    """The ready-trained model for the sidebar's settings (InputError for unusable own text). While it trains in
+    the server's worker process (or if that failed) the page says so and stops there."""
     text = training_text(values)
     key = model_key(values, text)
-    with st.spinner("Training this model once for the server (a few seconds; the default is ready at once)…"):
-        return _ready(key, text, values["tx_cell"], int(values["tx_hidden"]), int(values["tx_layers"]),
-                      int(values["tx_seed"]), is_shipped(values)), key
+    job = ready_job(values, text)
+    if job.state != "done":
+        what = f"a {CELL_NAMES[values['tx_cell']]} of {values['tx_hidden']} units, seed {values['tx_seed']}"
+        if job.state == "failed":
+            jobs.failed(job, what)
+        else:
+            jobs.waiting(job, what, "Each setting is trained once for the server; the default is ready at once.")
+        page_end(page_settings)
+        st.stop()
+    return job.value, key
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -1,0 +1,62 @@
+"""The trainings that run in a worker process (``ui.worker``): each takes plain settings and returns plain,
+picklable results (state dicts, history rows), never a model of the server's; the server builds its shared
+objects from them. No Streamlit here: the worker processes import this module and the engine only.
+"""
+
+import time
+
+from rnn_core import attention_study as study
+from rnn_core import text_model as tm
+from rnn_core.examples import EXAMPLES, own_example
+from rnn_core.trainer import Trainer
+
+
+def example_of(key, text):
+    """The Example for a step-through setting; ``own`` builds one from the person's text."""
+    if key == "own":
+        return own_example("text", text)
+    return EXAMPLES[key]
+
+
+def example_weights(example, text, cell, hidden, layers, seed):
+    """A step-through setting trained with its example's defaults: {"state", "history"}."""
+    ex = example_of(example, text)
+    data = ex.data()
+    config = ex.defaults.replace(cell=cell, hidden=int(hidden), layers=int(layers), seed=int(seed))
+    trainer = Trainer(ex.build_model(config, data), data, config)
+    trainer.run()
+    return {"state": trainer.model.state_dict(), "history": trainer.history}
+
+
+def shape_weights(key, cell, seed):
+    """One of the five shapes' examples trained with its defaults: {"state", "history"}."""
+    ex = EXAMPLES[key]
+    data = ex.data()
+    config = ex.defaults.replace(cell=cell, seed=int(seed))
+    trainer = Trainer(ex.build_model(config, data), data, config)
+    trainer.run()
+    return {"state": trainer.model.state_dict(), "history": trainer.history}
+
+
+def attention_weights(key, cell, score, seed):
+    """An attention example's encoder–decoder trained to the end: {"state", "step", "history", "stopped",
+    "seconds"}."""
+    t0 = time.perf_counter()
+    trainer = study.trainer(key, cell, score, seed)
+    trainer.run()
+    return {"state": trainer.model.state_dict(), "step": trainer.step, "history": trainer.history,
+            "stopped": trainer.stopped, "seconds": time.perf_counter() - t0}
+
+
+def text_weights(text, cell, hidden, layers, seed):
+    """A character model of ``text`` trained to the end of its defaults: {"state", "vocab", "history", "step",
+    "seconds"}."""
+    config = tm.DEFAULTS.replace(cell=cell, hidden=int(hidden), layers=int(layers), seed=int(seed))
+    model, vocab, trainer = tm.train(text, config)
+    return {"state": model.state_dict(), "vocab": vocab, "history": trainer.history, "step": trainer.step,
+            "seconds": trainer.elapsed}
+
+
+def fail(message):
+    """A job that fails (for tests of what a page says when a training fails)."""
+    raise RuntimeError(message)
