@@ -125,8 +125,8 @@ def check_unrolled(shown, data, rec, t, b=0):
 
 @pytest.mark.parametrize("example", ["jazz", "kennedy"])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_unrolled_steps_show_the_records_numbers_and_move_the_highlight_with_no_message_per_step(  # noqa: F811
-        browser, server, example, cell):
+def test_unrolled_steps_show_the_records_numbers_and_move_the_highlight_with_no_message_per_step(
+        browser, server, example, cell):  # noqa: F811
     data, rec = engine_run(example, cell=cell)
     T = int(data.lengths[0])
     page, sent = open_watched(browser, f"{server}/unrolled?example={example}&cell={cell}")
@@ -210,11 +210,11 @@ def test_the_step_reaches_the_link_after_a_pause_and_survives_a_setting(browser,
     assert "u_step=2" in page.url
     page.locator('[data-testid="stSidebar"] button').filter(has_text="GRU").click()
     page.wait_for_function("() => new URL(location.href).searchParams.get('cell') === 'gru'")
-    page.wait_for_function("""() => {
+    first = f"{rec.rnn.layers[0].hidden[2, 0, 0]:+.4f}"                   # the GRU's h_2 of unit 1
+    page.wait_for_function("""(first) => {
         const h = document.querySelector('.st-key-u_step_numbers [data-testid="stBidiComponentIsolated"]');
-        return h?.shadowRoot?.querySelector('th[data-col="∂L/∂h_t"]') &&
-            h.shadowRoot.querySelector('td[data-col="h_t"]').textContent === '""" + f"{rec.rnn.layers[0].hidden[2, 0, 0]:+.4f}" + """';
-    }""")
+        return h?.shadowRoot?.querySelector('td[data-col="h_t"]')?.textContent === first;
+    }""", arg=first)
     check_unrolled(view(page, "u_step_numbers"), data, rec, 2)       # the GRU's numbers, at the same step
     assert "u_step=2" in page.url and "cell=gru" in page.url
     page.close()
@@ -233,8 +233,8 @@ def check_bars(shown, data, rec, t, cell, b=0):
 
 @pytest.mark.parametrize("example", ["jazz", "kennedy"])
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_gates_step_shows_the_records_bars_and_outlines_every_heatmap_with_no_message_per_step(  # noqa: F811
-        browser, server, example, cell):
+def test_gates_step_shows_the_records_bars_and_outlines_every_heatmap_with_no_message_per_step(
+        browser, server, example, cell):  # noqa: F811
     data, rec = engine_run(example, cell=cell)
     T = int(data.lengths[0])
     heatmaps = [f"g_heat_{n}" for n in ({"lstm": "ifgoc", "gru": "rzn"}[cell] + "h")]
