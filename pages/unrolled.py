@@ -39,7 +39,7 @@ T = int(data.lengths[b])
 st.session_state.u_step = min(int(st.session_state.u_step), T - 1)
 
 
-columns = st.columns([1.1, 1.25, 1.3, 2.4] if data.size > 1 else [1.1, 1.25, 3.7])
+columns = st.columns(3)
 columns[0].segmented_control("Drawn", FORMS, key="u_form", required=True, format_func=str.capitalize,
                              help="Rolled: one cell with its loop. Unrolled: one copy per time step.")
 columns[1].segmented_control("View", VIEWS, key="u_view", required=True, format_func=str.capitalize,
@@ -56,9 +56,8 @@ steps = u.window(T, t) if unrolled else range(T)
 # the step is moved in the browser (ui.step_view): the bar here, the step's numbers under the charts, which
 # were drawn once per setting with every step's highlight and follow it there
 follow = ("u_chart", "u_shares") if unrolled else ("u_rolled",)
-if T > 1:
-    with columns[-1]:
-        step_view("u_step_bar", "u_step", tokens, t, ("bar",), follow, (steps.start, steps.stop))
+if T > 1:                                    # a row of its own: the settings' labels are not clipped at 1280 px
+    step_view("u_step_bar", "u_step", tokens, t, ("bar",), follow, (steps.start, steps.stop))
 
 if unrolled:
     # one figure per setting for the whole class (a shared object: read-only)

@@ -43,7 +43,7 @@ function markChart(gd, t) {
     const g = m && gd.querySelector(`g.annotation[data-index="${i}"]`);
     if (!g) return;
     if (m[1] === "step") g.style.opacity = Number(m[2]) === t ? "1" : "0";
-    else g.style.fontWeight = Number(m[2]) === t ? "bold" : "normal";
+    else for (const text of g.querySelectorAll("text")) text.style.fontWeight = Number(m[2]) === t ? "bold" : "normal";
   });
   const traces = gd.querySelectorAll(".scatterlayer .trace");
   (gd.data || []).filter((d) => !d.type || d.type === "scatter").forEach((d, i) => {
