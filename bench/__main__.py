@@ -27,11 +27,13 @@ BENCHMARKS = {
     "engine": "bench.engine",
     "training": "bench.training",
     "pages": "bench.pages",
+    "stepping": "bench.stepping",
     "classroom": "bench.classroom",
     "text": "bench.text",
 }
-#: run only when named (`make bench-classroom`): it starts replicas and a proxy and loads them for a minute
-ON_REQUEST = {"classroom"}
+#: run only when named: classroom (`make bench-classroom`) starts replicas and a proxy and loads them for a
+#: minute; stepping is also part of pages
+ON_REQUEST = {"classroom", "stepping"}
 
 
 def main(argv=None):

@@ -203,8 +203,8 @@ def run(quick=False):
     sys.path.insert(0, str(ROOT))
     status = 0
     from bench import stepping
-    for part in (first_renders, stepping.payload_sizes, stepping.report_reruns, stepping.browser_steps,
-                 training_ticks, browser_checks):
+    for part in (first_renders, stepping.payload_sizes, stepping.view_payload_sizes, stepping.report_reruns,
+                 stepping.browser_steps, stepping.view_steps, training_ticks, browser_checks):
         print(f"### {part.__doc__.splitlines()[0]}\n", flush=True)
         status |= part(quick)
         print(flush=True)

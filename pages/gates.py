@@ -7,7 +7,9 @@ from ui import gates as ug
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.engine import shared_figure
 from ui.state import Setting
+from ui.step_view import step_view
 from viz import gates as vg
+from viz import step_views
 
 COLOR_BY = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
 SETTINGS = (Setting("g_layer", 1, low=1, high=3), Setting("g_seq", 1, low=1, high=2),
@@ -61,17 +63,19 @@ if v["cell"] == "rnn":
     st.button("Show LSTM", on_click=show_lstm, icon=":material/swap_horiz:", type="primary", key="g_to_lstm")
 
 st.subheader("Over time")
-step = None if v["cell"] == "rnn" else st.session_state.g_step
+gated = v["cell"] != "rnn"                  # the vanilla RNN's page shows no step: it has no gates to look into
 columns = st.columns(2) if L <= 12 else [st.container()]           # long texts: one heatmap per row
 for k, name in enumerate(names):
     with columns[k % len(columns)]:
-        # figures shared by every session on the same settings (read-only)
-        heatmap = shared_figure("gate_heatmap", (run_key, layer_index, b, step, name),
-                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, step=step))
+        # figures shared by every session on the same settings (read-only), drawn once: the step's outline moves
+        # in the browser
+        heatmap = shared_figure("gate_heatmap", (run_key, layer_index, b, gated, name),
+                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
         st.plotly_chart(heatmap, width="stretch", key=f"g_heat_{name}")
         st.caption(ug.HOW_TO_READ[read_h if name == "h" else name])
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "
-           "exact value. The outlined column is the step chosen below.")
+           "exact value." + (" The outlined column is the step chosen below; click a column to choose it." if gated
+                             else ""))
 download_csv(ug.gate_frame(tokens, blocks), f"gates_{v['cell']}_layer{layer_index + 1}.csv",
              label="Download the values (CSV: step, token, gate, unit, value)", key="g_dl_values")
 if v["cell"] == "rnn":
@@ -79,11 +83,9 @@ if v["cell"] == "rnn":
     st.stop()
 
 st.subheader("One step")
-if L > 1:
-    st.select_slider("Step t", range(L), key="g_step", format_func=lambda t: f"{t}: {tokens[t]}")
-bars = shared_figure("gate_bars", (run_key, layer_index, b, st.session_state.g_step),
-                     lambda: vg.step_bars(blocks, st.session_state.g_step, tokens))
-st.plotly_chart(bars, width="stretch", key="g_bars")
+# the step is moved and its bars drawn in the browser (ui.step_view); the heatmaps' outlines follow it
+step_view("g_step_view", "g_step", tokens, st.session_state.g_step, ("bar", "bars") if L > 1 else ("bars",),
+          [f"g_heat_{name}" for name in names], bars=step_views.gate_steps(blocks))
 st.caption("Every gate's value for each unit at this step, side by side: gates on 0…1 (purple), the candidate, "
            "cell and hidden state signed (blue positive, red negative). Read a row across to follow one unit "
            "through the cell.")

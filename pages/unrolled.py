@@ -6,6 +6,7 @@ from ui import unrolled as u
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
 from ui.engine import shared_figure
 from ui.state import Setting
+from ui.step_view import step_view
 from viz.bptt import shares_figure
 from viz.unrolled import VIEWS, rolled_figure, unrolled_figure
 
@@ -38,14 +39,7 @@ T = int(data.lengths[b])
 st.session_state.u_step = min(int(st.session_state.u_step), T - 1)
 
 
-def picked():
-    """A click on a node of the unrolled chart selects its step."""
-    t = u.step_from_selection(st.session_state.get("u_chart"))
-    if t is not None:
-        st.session_state.u_step = max(0, min(t, T - 1))
-
-
-columns = st.columns([1.1, 1.25, 1.3, 2.4] if data.size > 1 else [1.1, 1.25, 3.7])
+columns = st.columns(3)
 columns[0].segmented_control("Drawn", FORMS, key="u_form", required=True, format_func=str.capitalize,
                              help="Rolled: one cell with its loop. Unrolled: one copy per time step.")
 columns[1].segmented_control("View", VIEWS, key="u_view", required=True, format_func=str.capitalize,
@@ -55,25 +49,26 @@ if data.size > 1:                                           # Kennedy: two sente
         "Sentence", list(range(data.size)), key="u_seq", required=True,
         format_func=lambda i: f"{i + 1} ({data.lengths[i]} words)",
         help="  \n".join(f"{i + 1}: {plain(' '.join(words))}" for i, words in enumerate(data.tokens)))
-if T > 1:
-    columns[-1].select_slider("Step t", list(range(T)), key="u_step",
-                              format_func=lambda t: f"{t} · {data.tokens[b][t].replace(' ', '␣')}")
 t = int(st.session_state.u_step)
 view, tokens = st.session_state.u_view, data.tokens[b]
+unrolled = st.session_state.u_form == "unrolled"
+steps = u.window(T, t) if unrolled else range(T)
+# the step is moved in the browser (ui.step_view): the bar here, the step's numbers under the charts, which
+# were drawn once per setting with every step's highlight and follow it there
+follow = ("u_chart", "u_shares") if unrolled else ("u_rolled",)
+if T > 1:                                    # a row of its own: the settings' labels are not clipped at 1280 px
+    step_view("u_step_bar", "u_step", tokens, t, ("bar",), follow, (steps.start, steps.stop))
 
-if st.session_state.u_form == "unrolled":
-    steps = u.window(T, t)
+if unrolled:
     # one figure per setting for the whole class (a shared object: read-only)
-    fig = shared_figure("unrolled", (run_key, b, view, t, steps.start, steps.stop),
-                        lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, selected=t,
-                                                steps=steps))
-    st.plotly_chart(fig, width="stretch", key="u_chart", on_select=picked, selection_mode="points",
-                    config={"displayModeBar": False})
+    fig = shared_figure("unrolled", (run_key, b, view, steps.start, steps.stop),
+                        lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, steps=steps))
+    st.plotly_chart(fig, width="stretch", key="u_chart", config={"displayModeBar": False})
     if len(steps) < T:
-        st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; move the step to slide the window.")
+        st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; a step outside them slides the window.")
 else:
-    fig = shared_figure("rolled", (run_key, b, t, view),
-                        lambda: rolled_figure(rec, tokens, data.output_labels, b=b, t=t, view=view))
+    fig = shared_figure("rolled", (run_key, b, view),
+                        lambda: rolled_figure(rec, tokens, data.output_labels, b=b, view=view))
     st.plotly_chart(fig, width="stretch", key="u_rolled", config={"displayModeBar": False})
 
 if st.session_state.u_form == "rolled":
@@ -106,7 +101,7 @@ if view == "backward":
         st.markdown(sentence)
     T_all = len(shares[0]["weight_hh"])
     st.plotly_chart(shares_figure(shares, full, tokens if data.size == 1 else [str(k) for k in range(T_all)],
-                                  selected=t, loss=loss),
+                                  loss=loss),
                     width="stretch", key="u_shares", config={"displayModeBar": False})
     both = f" Both sentences are in {loss}, so a step's share holds both." if data.size > 1 else ""
     st.caption("With *the last step's loss only*, a step's share is what has travelled back to it from the end: "
@@ -116,16 +111,7 @@ if view == "backward":
                "W_hh share: it multiplies h_{−1} = 0. The matrices add and partly cancel, so the bars' sizes do "
                f"not add up to ‖∂{loss}/∂W‖.){both}")
 
-st.subheader(f"Step {t}: “{plain(tokens[t])}”")
-out = u.step_outcome(rec, data, b, t)
-c1, c2, c3 = st.columns(3)
-c1.metric(plain(out["answer_label"]), plain(out["answer"]), out["answer_note"] and plain(out["answer_note"]),
-          delta_color="off", delta_arrow="off")
-if "wanted" in out:
-    c2.metric("Wanted", plain(out["wanted"]), out["wanted_note"] and plain(out["wanted_note"]), delta_color="off",
-              delta_arrow="off")
-c3.metric("Loss ℓ_t at this step", f"{out['loss']:.4f}")
-u.show_layer_tables(rec, b, t)
+step_view("u_step_numbers", "u_step", tokens, t, ("numbers",), numbers=u.step_numbers(rec, data, b))
 st.caption("Each row is one hidden unit: its state before and after step t, and the gradient of the loss "
            "with respect to it (LSTM: the cell state c too).")
 

@@ -66,6 +66,13 @@ def charts(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def component_data(at, key):
+    """The data a page sent to its Streamlit component ``key`` (what the browser draws from), as a dict."""
+    found = [el.proto.json for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    assert len(found) == 1, f"no component {key!r} (or more than one)"
+    return json.loads(found[0])
+
+
 def table(at, index):
     return at.table[index].value
 

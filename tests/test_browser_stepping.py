@@ -266,3 +266,20 @@ def screenshot_path(name):
     from browser import ARTIFACTS
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_a_key_after_setting_changes_moves_one_step(browser, server):  # noqa: F811
+    """Each setting change runs the stepper again on new data; the runs before must stop listening."""
+    page = open_page(browser, f"{server}/step_through?example=kennedy")
+    wait_for_step(page, 0)
+    for cell, blocks in (("LSTM", 4), ("GRU", 3)):
+        page.locator('[data-testid="stSidebar"] button').filter(has_text=cell).click()
+        page.wait_for_function(f"""() => {{
+            const h = document.querySelector('[data-testid="stBidiComponentIsolated"]');
+            return h?.shadowRoot?.querySelectorAll('.stepper .gates button').length === {blocks};
+        }}""", timeout=30_000)
+    page.keyboard.press("ArrowRight")
+    wait_for_step(page, 1)
+    page.wait_for_timeout(500)
+    assert shown(page)["t"] == 1
+    page.close()

@@ -116,20 +116,30 @@ def test_trained_lstm_namaskar_saturation_matches_a_count_by_hand():
 
 
 def test_step_unit_and_colour_controls():
-    at = _app(example="jazz", cell="lstm")
-    at.select_slider(key="g_step").set_value(3).run()
+    at = _app(example="jazz", cell="lstm", g_step=3)
     assert not at.exception
-    bars = next(s for s in _charts(at).values() if s["layout"]["title"]["text"].startswith("step"))
-    assert bars["layout"]["title"]["text"] == "step 3: input Z"
+    step = apptest.component_data(at, "g_step_view")
+    assert step["t"] == 3 and step["tokens"] == ["J", "A", "Z", "Z"] and step["parts"] == ["bar", "bars"]
+    assert step["charts"] == [f"g_heat_{n}" for n in "ifgoch"]            # every heatmap follows the step
     _, rec = _record("jazz", "lstm")
     layer = rec.rnn.layers[0]
-    np.testing.assert_allclose(_array(bars["data"][1]["x"]), layer.gate("f")[3, 0])
-    assert _heatmap(at, "forget gate")["layout"]["shapes"][0]["x0"] == 2.5   # the outline moved to step 3
+    bars = {b["name"]: np.array(b["values"]) for b in step["bars"]["blocks"]}
+    assert list(bars) == list("ifgoch")
+    np.testing.assert_array_equal(bars["f"], layer.gate("f")[:, 0])       # every step's, exactly
+    np.testing.assert_array_equal(bars["c"], layer.cell[:, 0])
+    outline = [s for s in _heatmap(at, "forget gate")["layout"]["shapes"] if s["name"] == "step 3"]
+    assert [(s["x0"], s["opacity"]) for s in outline] == [(2.5, 0)]       # the browser shows it
     at.slider(key="g_unit").set_value(4).run()
     at.segmented_control(key="g_color").set_value("f").run()
     assert not at.exception
     body = at.get("html")[0].proto.body
     assert f"f of unit 4 = {layer.gate('f')[0, 0, 3]:.6f}" in body
+
+
+def test_the_vanilla_rnn_has_no_step_to_choose():
+    at = _app(example="jazz", cell="rnn")
+    assert not at.get("bidi_component")
+    assert not _heatmap(at, "hidden state")["layout"].get("shapes")
 
 
 def test_two_layers_show_the_upper_layer():

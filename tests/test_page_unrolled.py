@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from apptest import array, charts, engine_run, page, texts
+from apptest import array, charts, component_data, engine_run, page, texts
 from rnn_core.examples import EXAMPLES
-from ui.unrolled import step_from_selection, window
+from ui.unrolled import window
 
 
 def run_page(**state):
@@ -20,9 +20,20 @@ def figure(at):
     return fig, {trace.get("name"): trace for trace in fig["data"]}
 
 
-def metric(at, start):
-    (m,) = [m for m in at.metric if m.label.startswith(start)]
-    return m
+def numbers(at):
+    """What the page sends the browser to draw the step's numbers: every step's, and the step it opens on."""
+    return component_data(at, "u_step_numbers")
+
+
+def outcome(at, t=None):
+    data = numbers(at)
+    return data["numbers"]["outcome"][data["t"] if t is None else t]
+
+
+def layer(at, l=0):
+    """Layer l's numbers of the step the page opens on, by column, as arrays."""
+    data = numbers(at)
+    return {k: np.array(v[data["t"]]) for k, v in data["numbers"]["layers"][l].items()}
 
 
 def test_defaults_draw_jazz_unrolled_forward_with_the_engines_numbers():
@@ -32,12 +43,13 @@ def test_defaults_draw_jazz_unrolled_forward_with_the_engines_numbers():
     assert list(traces["x_t (input)"]["text"]) == ["<b>J</b>", "<b>A</b>", "<b>Z</b>", "<b>Z</b>"]
     hidden = array(traces["h_t (layer 1)"]["customdata"])
     np.testing.assert_allclose(hidden[:, 1], rec.rnn.layers[0].hidden_norm[:, 0])
-    assert "Step 0: “J”" in texts(at) and "Untrained" in texts(at)
-    units = at.table[0].value
-    np.testing.assert_allclose(units["h_t"].astype(float), rec.rnn.layers[0].hidden[0, 0])
-    np.testing.assert_allclose(units["∂L/∂h_t"].astype(float), rec.rnn.layers[0].d_hidden[0, 0])
-    assert metric(at, "Loss").value == f"{rec.head.step_loss[0, 0]:.4f}"
-    assert metric(at, "Wanted").value == "A"
+    assert numbers(at)["t"] == 0 and numbers(at)["tokens"] == ["J", "A", "Z", "Z"] and "Untrained" in texts(at)
+    units = layer(at)
+    np.testing.assert_array_equal(units["h"], rec.rnn.layers[0].hidden[0, 0])
+    np.testing.assert_array_equal(units["d_h"], rec.rnn.layers[0].d_hidden[0, 0])
+    assert numbers(at)["numbers"]["loss"][0] == rec.head.step_loss[0, 0]
+    assert outcome(at)["wanted"] == "A"
+    assert component_data(at, "u_step_bar")["charts"] == ["u_chart", "u_shares"]   # the charts that follow it
     assert [d.proto.label for d in at.get("download_button")] == [
         "Download the figure's numbers (CSV)", "Download everything recorded (CSV)"]
 
@@ -57,21 +69,23 @@ def test_kennedy_second_sentence_and_its_steps():
     assert not at.exception
     _, traces = figure(at)
     assert list(traces["x_t (input)"]["text"]) == ["<b>Kennedy</b>", "<b>stands</b>"]
-    assert at.select_slider(key="u_step").options == ["0 · Kennedy", "1 · stands"]
+    assert component_data(at, "u_step_bar")["tokens"] == ["Kennedy", "stands"]
     data, rec = engine_run("kennedy")
-    assert metric(at, "Network's answer").value == f"{rec.head.y[0, 1, 0]:.4f}".replace(".", "\\.")
-    assert metric(at, "Wanted").value == "1"                          # Kennedy is a name
+    assert outcome(at)["answer"] == f"{rec.head.y[0, 1, 0]:.4f}"
+    assert outcome(at)["wanted"] == "1"                                 # Kennedy is a name
+    np.testing.assert_array_equal(numbers(at)["numbers"]["layers"][0]["h"], rec.rnn.layers[0].hidden[:2, 1])
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_each_cell(cell):
     at = run_page(cell=cell)
     _, rec = engine_run("jazz", cell=cell)
-    units = at.table[0].value
-    np.testing.assert_allclose(units["h_t"].astype(float), rec.rnn.layers[0].hidden[0, 0])
-    assert ("c_t" in units.columns) == (cell == "lstm")
+    units = layer(at)
+    np.testing.assert_array_equal(units["h"], rec.rnn.layers[0].hidden[0, 0])
+    assert ("c" in units) == (cell == "lstm")
     if cell == "lstm":
-        np.testing.assert_allclose(units["c_t"].astype(float), rec.rnn.layers[0].cell[0, 0])
+        np.testing.assert_array_equal(units["c"], rec.rnn.layers[0].cell[0, 0])
+        np.testing.assert_array_equal(units["d_c"], rec.rnn.layers[0].d_cell[0, 0])
 
 
 def test_two_layers_give_two_rows_of_hidden_nodes_and_two_tables():
@@ -81,8 +95,8 @@ def test_two_layers_give_two_rows_of_hidden_nodes_and_two_tables():
     for l in range(2):
         shown = array(traces[f"h_t (layer {l + 1})"]["customdata"])[:, 2]
         np.testing.assert_allclose(shown, rec.rnn.layers[l].d_hidden_norm[:, 0])
-    assert len(at.table) == 2
-    np.testing.assert_allclose(at.table[1].value["∂L/∂h_t"].astype(float), rec.rnn.layers[1].d_hidden[0, 0])
+    assert len(numbers(at)["numbers"]["layers"]) == 2
+    np.testing.assert_array_equal(layer(at, 1)["d_h"], rec.rnn.layers[1].d_hidden[0, 0])
     # backward: arrows of many widths, and the note about the early steps with the record's numbers
     widths = {a["arrowwidth"] for a in fig["layout"]["annotations"] if a.get("name", "").startswith("recurrent")}
     assert len(widths) > 4
@@ -103,33 +117,32 @@ def test_switching_views_and_the_rolled_form():
     assert "loop on each h" in texts(at)
 
 
-def test_selecting_a_step_moves_the_highlight_and_the_details():
-    at = run_page()
-    at.select_slider(key="u_step").set_value(3).run()
-    assert not at.exception
-    fig, _ = figure(at)
-    (rect,) = [s for s in fig["layout"]["shapes"] if s["type"] == "rect"]
-    assert rect["x0"] < 3 < rect["x1"]
-    assert "Step 3: “Z”" in texts(at)
+def test_the_step_opens_where_the_link_says_and_its_numbers_are_the_records():
+    at = run_page(u_step=3)
+    assert component_data(at, "u_step_bar")["t"] == numbers(at)["t"] == 3
     _, rec = engine_run("jazz")
-    np.testing.assert_allclose(at.table[0].value["h_{t−1}"].astype(float), rec.rnn.layers[0].hidden[2, 0])
-    assert metric(at, "Wanted").value == "\\<end\\>"
+    np.testing.assert_array_equal(layer(at)["h_prev"], rec.rnn.layers[0].hidden[2, 0])
+    assert outcome(at)["wanted"] == "<end>"
+    # the figure does not depend on the step (the browser shows its highlight), so a step costs no new figure
+    assert charts(at)[0] == charts(run_page(u_step=1))[0]
+    (rect,) = [s for s in charts(at)[0]["layout"]["shapes"] if s["name"] == "step 3"]
+    assert rect["x0"] < 3 < rect["x1"] and rect["opacity"] == 0
+
+
+def test_every_steps_numbers_are_sent_once():
+    at = run_page(example="namaskar", cell="lstm")
+    data, rec = engine_run("namaskar", cell="lstm")
+    sent = numbers(at)["numbers"]
+    T = int(data.lengths[0])
+    for name, recorded in (("h", "hidden"), ("h_prev", "hidden_prev"), ("d_h", "d_hidden"), ("c", "cell"),
+                           ("d_c", "d_cell")):
+        np.testing.assert_array_equal(sent["layers"][0][name], getattr(rec.rnn.layers[0], recorded)[:T, 0])
+    assert [o["loss"] for o in sent["outcome"]] == list(rec.head.step_loss[:T, 0])
 
 
 def test_a_step_from_the_link_beyond_a_short_sequence_is_clamped():
     at = run_page(example="home", u_step=7)
-    assert at.session_state.u_step == 2 and "Step 2: “M”" in texts(at)
-
-
-def test_a_click_on_a_node_gives_its_step():
-    point = {"curve_number": 3, "point_index": 2, "x": 2, "y": 1, "customdata": [2, 0.5, 0.01]}
-    assert step_from_selection({"selection": {"points": [point]}}) == 2
-    # what the browser really sends for a row of a typed array (seen in Chromium)
-    point["customdata"] = {"0": 5, "1": 0.9172987547764488, "2": 0.03202069630752349}
-    assert step_from_selection({"selection": {"points": [point]}}) == 5
-    assert step_from_selection({"selection": {"points": [{"x": 1}]}}) is None
-    assert step_from_selection({"selection": {"points": []}}) is None
-    assert step_from_selection(None) is None
+    assert at.session_state.u_step == 2 and numbers(at)["t"] == 2
 
 
 def test_long_sequences_are_drawn_through_a_window_that_follows_the_step():
@@ -139,7 +152,8 @@ def test_long_sequences_are_drawn_through_a_window_that_follows_the_step():
     at = run_page(example="own", text="abcdefghijklmnop", u_step=12)
     _, traces = figure(at)
     assert list(array(traces["x_t (input)"]["x"])) == list(range(8, 16))
-    assert "are drawn; move the step" in texts(at)
+    assert "are drawn; a step outside them slides the window" in texts(at)
+    assert component_data(at, "u_step_bar")["window"] == [8, 16]          # a step outside asks the server
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 500])
@@ -154,7 +168,7 @@ def test_markup_typed_as_a_word_is_drawn_as_text():
     _, traces = figure(at)
     assert "<b>&lt;</b>" in traces["x_t (input)"]["text"]
     assert not any("<script" in str(t) for t in traces["x_t (input)"]["text"])
-    assert "Step 0: “\\<”" in texts(at)
+    assert numbers(at)["tokens"][:8] == list("<script>")                   # the browser writes it as text
 
 
 def test_a_pasted_word_longer_than_the_box_takes_is_refused_with_a_message():

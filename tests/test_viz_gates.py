@@ -53,32 +53,16 @@ def test_cell_state_is_symmetric_about_zero_out_to_its_largest_value():
     assert (hidden.zmin, hidden.zmax) == (-1.0, 1.0)
 
 
-def test_heatmap_outlines_the_chosen_step_and_escapes_tokens():
+def test_heatmap_has_every_steps_outline_hidden_and_escapes_tokens():
     values = np.full((3, 2), 0.5)
-    fig = vg.gate_heatmap("f", values, ["<b>x</b>", " ", "a"], step=1)
+    fig = vg.gate_heatmap("f", values, ["<b>x</b>", " ", "a"], outline=True)
     assert list(fig.layout.xaxis.ticktext) == ["&lt;b&gt;x&lt;/b&gt;", "␣", "a"]
-    (shape,) = fig.layout.shapes
-    assert (shape.x0, shape.x1) == (0.5, 1.5)
+    assert [(s.name, s.x0, s.x1, s.opacity) for s in fig.layout.shapes] == [
+        ("step 0", -0.5, 0.5, 0), ("step 1", 0.5, 1.5, 0), ("step 2", 1.5, 2.5, 0)]
+    assert not vg.gate_heatmap("h", values, ["a", "b", "c"]).layout.shapes
     hover = fig.data[0].customdata
     assert [list(c) for c in hover[0]] == [[0, "&lt;b&gt;x&lt;/b&gt;"], [1, "␣"], [2, "a"]]    # step and input
     assert "step %{customdata[0]} · input %{customdata[1]}" in fig.data[0].hovertemplate
-
-
-def test_step_bars_show_each_quantity_at_the_chosen_step():
-    data, rec = _run("jazz", "lstm")
-    layer = rec.rnn.layers[0]
-    blocks = {n: layer.gate(n)[:, 0] for n in "ifgo"}
-    blocks["c"], blocks["h"] = layer.cell[:, 0], layer.hidden[:, 0]
-    fig = vg.step_bars(blocks, 2, data.tokens[0])
-    assert [t.name for t in fig.data] == ["i", "f", "g", "o", "c", "h"]
-    for trace, (name, values) in zip(fig.data, blocks.items(), strict=True):
-        np.testing.assert_array_equal(np.array(trace.x), values[2])
-        assert list(trace.y) == [1, 2, 3, 4, 5]
-        if name in "ifo":
-            assert trace.marker.color == HIDDEN
-        else:
-            assert list(trace.marker.color) == [POSITIVE if v >= 0 else NEGATIVE for v in values[2]]
-    assert "step 2" in fig.layout.title.text and "Z" in fig.layout.title.text
 
 
 def test_saturation_figure_draws_the_engines_shares():

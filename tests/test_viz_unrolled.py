@@ -156,19 +156,22 @@ def test_forward_arrows_point_forward_in_time_and_up():
     assert all(a.ay < a.y for a in _arrows(fig, "h-y").values())
 
 
-def test_selected_step_is_highlighted_and_its_label_bold():
+def test_every_step_has_a_hidden_highlight_and_a_label_for_the_browser_to_show():
     data, rec = _run()
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, selected=5)
-    (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert rect.x0 < 5 < rect.x1 and rect.x1 - rect.x0 < 1
-    assert any(a.text == "<b>t = 5</b>" for a in fig.layout.annotations)
-    assert not any(s.type == "rect" for s in unrolled_figure(rec, data.tokens[0], data.output_labels).layout.shapes)
+    fig = unrolled_figure(rec, data.tokens[0], data.output_labels)
+    rects = {s.name: s for s in fig.layout.shapes if s.type == "rect"}
+    assert list(rects) == [f"step {t}" for t in range(8)]                 # one per step, in order
+    assert rects["step 5"].x0 < 5 < rects["step 5"].x1 and rects["step 5"].x1 - rects["step 5"].x0 < 1
+    assert all(s.opacity == 0 for s in rects.values())                    # none shown until the browser picks
+    labels = {a.name: a.text for a in fig.layout.annotations if (a.name or "").startswith("label")}
+    assert labels == {f"label {t}": f"t = {t}" for t in range(8)}
 
 
 def test_window_draws_only_its_steps_and_starts_from_the_state_before():
     data, rec = _run()
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, steps=range(3, 6), selected=4)
+    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, steps=range(3, 6))
     assert list(_traces(fig)["x_t (input)"].x) == [3, 4, 5]
+    assert [s.name for s in fig.layout.shapes] == ["step 3", "step 4", "step 5"]      # highlights of those only
     start = _traces(fig)["start state"]
     assert "h₂" in start.hovertext[0]
     assert f"{np.linalg.norm(rec.rnn.layers[0].hidden[2, 0]):.4f}" in start.hovertext[0]
@@ -183,18 +186,31 @@ def test_typed_text_is_escaped_in_labels():
     assert "<script>" not in fig.to_json()
 
 
-def test_rolled_has_one_node_per_row_a_loop_per_layer_and_step_t_numbers():
+def test_rolled_has_one_node_per_row_a_loop_per_layer_and_every_steps_numbers():
     data, rec = _run(cell="lstm", layers=2)
-    fig = rolled_figure(rec, data.tokens[0], data.output_labels, t=5)
+    fig = rolled_figure(rec, data.tokens[0], data.output_labels)
     traces = _traces(fig)
     assert all(len(trace.x) == 1 for trace in fig.data)
-    assert traces["x_t (input)"].text[0] == "<b>Kennedy</b>"
+    assert traces["x_t (input)"].text[0] == "Among"                       # step 0's labels are drawn first
+    assert traces["x_t (input)"].meta["steps"] == data.tokens[0]          # and the browser shows step t's
     assert sum(1 for s in fig.layout.shapes if s.type == "path") == 2
     for l, layer in enumerate(rec.rnn.layers):
-        assert all(f"{v:+.4f}" in traces[f"h_t (layer {l + 1})"].hovertext[0] for v in layer.hidden[5, 0])
-    back = rolled_figure(rec, data.tokens[0], data.output_labels, t=5, view="backward")
-    assert all(f"{v:+.5f}" in _traces(back)["h_t (layer 1)"].hovertext[0] for v in rec.rnn.layers[0].d_hidden[5, 0])
-    assert _traces(fig)["ℓ_t (loss)"].customdata[0][1] == rec.head.step_loss[5, 0]
+        assert traces[f"h_t (layer {l + 1})"].meta["steps"] == [f"‖h‖ {v:.2f}" for v in layer.hidden_norm[:, 0]]
+    assert traces["ℓ_t (loss)"].meta["steps"][5] == f"ℓ={rec.head.step_loss[5, 0]:.3f}"
+    back = rolled_figure(rec, data.tokens[0], data.output_labels, view="backward")
+    assert _traces(back)["h_t (layer 1)"].meta["steps"] == [
+        f"‖∂L/∂h‖ {np.linalg.norm(g):.3g}" for g in rec.rnn.layers[0].d_hidden[:, 0]]
+    headings = [a for a in fig.layout.annotations if (a.name or "").startswith("step")]
+    assert [a.text for a in headings] == [f"<b>values at t = {t}</b>" for t in range(8)]
+    assert all(a.opacity == 0 for a in headings)
+
+
+def test_rolled_labels_of_typed_text_are_escaped_for_plotly_and_kept_as_typed_for_the_browser():
+    data, rec = _run()
+    tokens = ["<b>x</b>"] + data.tokens[0][1:]
+    traces = _traces(rolled_figure(rec, tokens, data.output_labels))
+    assert traces["x_t (input)"].text[0] == "&lt;b&gt;x&lt;/b&gt;"
+    assert traces["x_t (input)"].meta["steps"][0] == "<b>x</b>"          # the browser writes it as text
 
 
 def test_unknown_view_is_refused():
@@ -219,7 +235,7 @@ def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
         for name in ("weight_hh", "weight_ih", "bias_hh", "bias_ih"):
             np.testing.assert_allclose(share[name].sum(axis=0), grads[f"rnn.{name}_l{l}"], rtol=1e-10, atol=1e-15)
     full = [{n: grads[f"rnn.{n}_l{l}"] for n in ("weight_hh", "weight_ih")} for l in range(2)]
-    fig = shares_figure(shares, full, [str(t) for t in range(8)], selected=2)
+    fig = shares_figure(shares, full, [str(t) for t in range(8)])
     bars = {(tr.name, tr.xaxis): tr for tr in fig.data}
     for l in range(2):
         for name, axis in (("weight_hh", "x"), ("weight_ih", "x2")):
@@ -229,5 +245,7 @@ def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
     titles = [a.text for a in fig.layout.annotations]
     hh = ", ".join(f"{np.linalg.norm(full[l]['weight_hh']):.3g}" for l in range(2))
     assert any(t.startswith("∂L/∂W_hh") and f"‖∂L/∂W‖ = {hh}" in t for t in titles)
-    assert list(bars[("layer 1", "x")].marker.line.width).index(2.5) == 2   # the selected step is outlined
+    outlines = [(s.name, s.xref) for s in fig.layout.shapes]              # each step's, in both panels, hidden
+    assert outlines == [(f"step {t}", x) for x in ("x", "x2") for t in range(8)]
+    assert all(s.opacity == 0 for s in fig.layout.shapes)
     assert list(fig.layout.xaxis.ticktext) == [str(t) for t in range(8)]    # a batch's labels: "3", not "3 3"

@@ -26,7 +26,7 @@ EXTRA_BYTES = 10_000     # room left under the cap for what is added here (equat
 # registered once per process: the component's code is constant, each session mounts its own instance
 _COMPONENT = st.components.v2.component(
     "unrolled_stepper", html="", css=(FOLDER / "stepper.css").read_text(),
-    js=(FOLDER / "draw.js").read_text() + "\n" + (FOLDER / "stepper.js").read_text())   # one ES module
+    js="\n".join((FOLDER / f).read_text() for f in ("draw.js", "stepping.js", "stepper.js")))   # one ES module
 
 PROBABILITY_HELP = {
     "P(next letter)": "P(next letter): the probability the network gives to the letter it predicts.",
@@ -96,15 +96,20 @@ def record_table(rec):
     return len(table), table.to_csv(index=False).encode("utf-8")
 
 
-def _take_view():
-    """The browser's report: its step, block and pace become the page's settings (and so the link's)."""
-    view = (st.session_state.get(KEY) or {}).get("view") or {}
-    for name, kind in (("t", int), ("block", str), ("pace", float)):
+def take_view(key, fields):
+    """The browser's report of component ``key``: each of its ``fields`` ((report name, setting, type), …)
+    becomes the page's setting (and so the link's)."""
+    view = (st.session_state.get(key) or {}).get("view") or {}
+    for name, setting, kind in fields:
         if name in view:
             try:
-                st.session_state[name] = kind(view[name])
+                st.session_state[setting] = kind(view[name])
             except (TypeError, ValueError):
                 pass                               # a malformed report changes nothing
+
+
+def _take_view():
+    take_view(KEY, (("t", "t", int), ("block", "block", str), ("pace", "pace", float)))
 
 
 def stepper(payload, t, block, pace):

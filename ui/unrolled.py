@@ -1,5 +1,5 @@
-"""Tables and small helpers for the Unrolled graph page: the selected step's numbers, the figure's numbers
-as a tidy table, the window of steps drawn, and the step a click on the chart picked.
+"""Tables and small helpers for the Unrolled graph page: every step's numbers for the step view, the figure's
+numbers as a tidy table, and the window of steps drawn.
 
 Every number comes from the engine's record (``Run.rec``) and ``rnn_core.flow.gradient_flow``.
 """
@@ -10,6 +10,7 @@ import streamlit as st
 
 from rnn_core.flow import gradient_flow
 from viz.bptt import reach_note
+from viz.step_views import unrolled_steps
 
 from . import engine
 
@@ -23,55 +24,6 @@ def window(length, t, size=WINDOW):
         return range(length)
     start = min(max(0, t - size // 2), length - size)
     return range(start, start + size)
-
-
-def step_from_selection(selection):
-    """The step of the first point a person clicked, or None.
-
-    Every clickable point's ``customdata`` starts with its step; the browser sends a row of a typed array
-    back as ``{"0": t, "1": …}`` and a plain one as ``[t, …]``.
-    """
-    try:
-        points = selection["selection"]["points"]
-    except (KeyError, TypeError):
-        return None
-    for point in points:
-        data = point.get("customdata")
-        if isinstance(data, dict):
-            data = data.get("0")
-        elif isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        try:
-            return int(round(float(data)))
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def layer_table(rec, b, t, layer):
-    """One layer's units at step t: h_{t−1}, h_t, ∂L/∂h_t (and c_{t−1}, c_t, ∂L/∂c_t for LSTM)."""
-    lay = rec.rnn.layers[layer]
-    columns = {"unit": [f"h{k + 1}" for k in range(lay.hidden.shape[-1])],
-               "h_{t−1}": lay.hidden_prev[t, b], "h_t": lay.hidden[t, b], "∂L/∂h_t": lay.d_hidden[t, b]}
-    if lay.cell is not None:
-        columns.update({"c_{t−1}": lay.cell_prev[t, b], "c_t": lay.cell[t, b], "∂L/∂c_t": lay.d_cell[t, b]})
-    return pd.DataFrame(columns)
-
-
-def show_layer_tables(rec, b, t):
-    """Every layer's table at step t: side by side while they fit (two LSTM layers do), else one tab per layer."""
-    L = len(rec.rnn.layers)
-    tables = [layer_table(rec, b, t, l) for l in range(L)]
-    side = L > 1 and L * tables[0].shape[1] <= 14
-    places = st.columns(L) if side else st.tabs([f"Layer {l + 1}" for l in range(L)]) if L > 1 else [st.container()]
-    for l, (place, table) in enumerate(zip(places, tables, strict=True)):
-        with place:
-            if side:
-                st.markdown(f"**Layer {l + 1}**")
-            gradients = [c for c in table.columns if c.startswith("∂")]
-            states = [c for c in table.columns[1:] if c not in gradients]
-            st.table(table.style.format("{:+.4f}", subset=states).format("{:+.3g}", subset=gradients)
-                     .hide(axis="index"))
 
 
 def step_outcome(rec, data, b, t):
@@ -102,6 +54,15 @@ def step_outcome(rec, data, b, t):
         if target is not None:
             out.update(wanted=", ".join(f"{v:g}" for v in np.atleast_1d(target)), wanted_note=None)
     return out
+
+
+def step_numbers(rec, data, b):
+    """What the step view shows of every step of sequence b: the layers' numbers (``viz.step_views``) and each
+    step's answer, wanted answer and loss as the texts of :func:`step_outcome`."""
+    numbers = unrolled_steps(rec, b)
+    numbers["outcome"] = [{k: str(v) if k != "loss" else v for k, v in step_outcome(rec, data, b, t).items()
+                           if v is not None} for t in range(int(data.lengths[b]))]
+    return numbers
 
 
 def figure_numbers(rec, data, b):

@@ -48,13 +48,14 @@ def reach_note(reach, b, length, loss="L"):
     return "; ".join(parts) + "."
 
 
-def shares_figure(shares, full, steps_labels, selected=None, loss="L", height=340):
+def shares_figure(shares, full, steps_labels, loss="L", height=340):
     """Bars per step (log scale), one colour per layer, W_hh on the left and W_ih on the right.
 
     ``shares``: one dict per layer from ``weight_grad_by_step`` ({"weight_hh": (T, G·H, H), "weight_ih":
     (T, G·H, D), …}); ``full``: one dict per layer of the whole gradients {"weight_hh": (G·H, H), …} from the
-    model's backward pass; ``steps_labels``: T labels for the x axis; ``selected``: the step to outline;
-    ``loss``: the symbol of the loss whose gradient this is, for the titles (L, ℓ₃, …).
+    model's backward pass; ``steps_labels``: T labels for the x axis; ``loss``: the symbol of the loss whose
+    gradient this is, for the titles (L, ℓ₃, …). Each step has an outline in both panels (shapes named
+    ``step t``, hidden): the browser shows the chosen step's.
     """
     L = len(shares)
     T = len(steps_labels)
@@ -70,7 +71,7 @@ def shares_figure(shares, full, steps_labels, selected=None, loss="L", height=34
             where = f"layer {l + 1}" if L > 1 else ""
             traces.append(dict(
                 type="bar", x=x, y=np.where(norms > 0, norms, np.nan), name=f"layer {l + 1}",
-                marker=dict(color=color, line=dict(color="#1A202C", width=[2.5 if t == selected else 0 for t in x])),
+                marker=dict(color=color),
                 xaxis="x" + axis, yaxis="y" + axis, legendgroup=str(l), showlegend=panel == 1 and L > 1,
                 customdata=norms, hovertext=[esc(s) for s in steps_labels],
                 hovertemplate=f"step %{{x}} (%{{hovertext}}): ‖δ_t {'h_{t−1}' if name == 'weight_hh' else 'x_t'}ᵀ‖"
@@ -91,6 +92,9 @@ def shares_figure(shares, full, steps_labels, selected=None, loss="L", height=34
     layout["yaxis"].update(axis, title_text="size of step t's share")
     layout["yaxis2"].update(axis)
     fixed_frame(layout, dict(l=80, r=15, t=65 if L > 1 else 40, b=80))   # room for the legend above the titles
+    layout["shapes"] = [dict(type="rect", xref="x" + axis, yref=f"y{axis} domain", x0=t - 0.45, x1=t + 0.45, y0=0,
+                             y1=1, name=f"step {t}", opacity=0, line=dict(color="#1A202C", width=2))
+                        for axis in ("", "2") for t in x]
     legend = dict(orientation="h", yref="container", y=1.0, yanchor="top", x=1, xanchor="right")
     return figure(traces, height=height, barmode="group", bargap=0.25, legend=legend, showlegend=L > 1,
                   uirevision="shares", **layout)

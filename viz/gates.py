@@ -15,9 +15,8 @@ import html
 import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .colors import DIVERGING, HIDDEN, MUTED, NEGATIVE, POSITIVE, SEQUENTIAL, TEXT, base_layout
+from .colors import DIVERGING, HIDDEN, MUTED, SEQUENTIAL, TEXT, base_layout
 
 #: each quantity's symbol and name
 TITLES = {
@@ -72,7 +71,7 @@ def _step_axis(fig, tokens, **where):
                      **where)
 
 
-def gate_heatmap(name, values, tokens, height=None, step=None):
+def gate_heatmap(name, values, tokens, height=None, outline=False):
     """One quantity over time: x = step (its input token as tick label), y = unit, colour = value.
 
     Parameters
@@ -80,7 +79,8 @@ def gate_heatmap(name, values, tokens, height=None, step=None):
     name : str                      i, f, g, o (LSTM), r, z, n (GRU), c or h
     values : ndarray of shape (T, H)
     tokens : sequence of str, length T
-    step : int, optional            a step to outline (the page's chosen step)
+    outline : bool                  give every step an outline (shapes named ``step t``, hidden): the browser
+                                    shows the chosen step's
     """
     values = np.asarray(values, dtype=float)
     T, H = values.shape
@@ -95,49 +95,16 @@ def gate_heatmap(name, values, tokens, height=None, step=None):
         hovertemplate=(f"step %{{customdata[0]}} · input %{{customdata[1]}}<br>unit %{{y}}<br>"
                        f"{symbol} = %{{z:.6f}}<extra></extra>"),
     ))
-    if step is not None and 0 <= step < T:
-        fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=0.5, y1=H + 0.5,
-                      line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
+    if outline:
+        fig.update_layout(shapes=[dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=0.5, y1=H + 0.5, name=f"step {t}",
+                                       opacity=0, line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
+                                  for t in range(T)])
     _step_axis(fig, tokens)
     fig.update_yaxes(autorange="reversed", title_text="unit", tickfont=dict(size=14, color=TEXT),
                      tickmode="array" if H <= 16 else "auto", tickvals=list(range(1, H + 1)) if H <= 16 else None)
     slant = 0 if _tick_angle(tokens) == 0 else min(12, max(len(str(t)) for t in tokens)) * 9
     base_layout(fig, height=height or max(260, 130 + 24 * H + slant), title=title_of(name))
     fig.update_layout(uirevision=f"gate-{name}", title_font=dict(size=20, color=HIDDEN))
-    return fig
-
-
-def step_bars(blocks, step, tokens, height=None):
-    """Every quantity's values at one step, one panel per quantity, units down the side.
-
-    ``blocks`` maps a name (i, f, g, o, c, h …) to its ``(T, H)`` array, in the order to draw.
-    Gates are bars on 0..1 (purple); signed quantities are blue where positive and red where negative.
-    """
-    names = list(blocks)
-    H = next(iter(blocks.values())).shape[1]
-    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.025,
-                        subplot_titles=[title_of(n) for n in names])
-    units = np.arange(1, H + 1)
-    for col, name in enumerate(names, start=1):
-        values = np.asarray(blocks[name], dtype=float)
-        v = values[step]
-        colors = HIDDEN if KINDS[name] == "gate" else [POSITIVE if x >= 0 else NEGATIVE for x in v]
-        fig.add_trace(go.Bar(
-            x=v, y=units, orientation="h", name=TITLES[name][0], marker_color=colors, showlegend=False,
-            text=[f"{x:.2f}" for x in v] if H <= 12 else None, textposition="auto", textfont=dict(size=13),
-            hovertemplate=f"unit %{{y}}<br>{TITLES[name][0]} = %{{x:.6f}}<extra></extra>",
-        ), row=1, col=col)
-        lo, hi = value_range(name, values)
-        pad = 0.04 * (hi - lo)
-        fig.update_xaxes(range=[lo - pad, hi + pad], row=1, col=col, tickfont=dict(size=12), nticks=3,
-                         zeroline=True, zerolinecolor=MUTED)
-    fig.update_yaxes(autorange="reversed", title_text="unit", row=1, col=1, tickfont=dict(size=14, color=TEXT),
-                     tickmode="array" if H <= 16 else "auto", tickvals=list(units) if H <= 16 else None)
-    fig.update_annotations(font=dict(size=17))
-    base_layout(fig, height=height or max(280, 110 + 26 * H),
-                title=f"step {step}: input {token_label(tokens[step])}")
-    fig.update_layout(uirevision="gate-bars", bargap=0.2, uniformtext=dict(minsize=13, mode="show"),
-                      margin=dict(t=95), title_font=dict(size=20, color=HIDDEN))
     return fig
 
 

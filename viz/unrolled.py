@@ -14,6 +14,7 @@ Rolled: the same network as the course draws it before unrolling: one x, one h p
 y and ℓ, holding the numbers of one step.
 """
 
+import html
 from itertools import pairwise
 
 import numpy as np
@@ -115,7 +116,7 @@ def _row_labels(fig, L, output_labels):
         showgrid=False, zeroline=False, range=[-1.0, L + 2.6])
 
 
-def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", selected=None, steps=None, height=None):
+def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None, height=None):
     """The network unrolled over the steps of sequence b.
 
     Parameters
@@ -125,12 +126,13 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", selected=No
     output_labels : list of str        the output classes (softmax) or output names (sigmoid)
     b : int                            which sequence of the batch
     view : {"forward", "backward"}
-    selected : int or None             the step to highlight
     steps : range or None              the steps to draw (default: every real step of sequence b)
     height : int or None
 
     Traces (in order): the arrows' hover points (backward view only), then the nodes: the start state,
     x_t, one trace per layer h_t, y_t, ℓ_t; every node's ``customdata`` row starts with its step t.
+    Every step drawn has a highlight (a shape named ``step t``, hidden) and a label (an annotation named
+    ``label t``): the browser shows the chosen step's highlight and makes its label bold.
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
@@ -146,9 +148,10 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", selected=No
     notes = []                                             # annotations, set once at the end (much faster)
     backward = view == "backward"
 
-    if selected is not None and t0 <= selected < t1:
-        fig.add_shape(type="rect", x0=selected - 0.42, x1=selected + 0.42, y0=-0.7, y1=L + 2.45, layer="below",
-                      fillcolor="rgba(246, 224, 94, 0.28)", line=dict(color="rgba(214, 158, 46, 0.9)", width=2))
+    # every step's highlight, hidden: the browser shows the chosen step's (ui.step_view)
+    shapes = [dict(type="rect", x0=t - 0.42, x1=t + 0.42, y0=-0.7, y1=L + 2.45, layer="below", name=f"step {t}",
+                   opacity=0, fillcolor="rgba(246, 224, 94, 0.28)", line=dict(color="rgba(214, 158, 46, 0.9)", width=2))
+              for t in ts]
 
     # ---- arrows
     hover_x, hover_y, hover_text, hover_step = [], [], [], []
@@ -312,10 +315,9 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", selected=No
                              "beside each y: the likeliest answer and its probability")))
 
     # ---- axes, step labels, colour key
-    for t in ts:
-        bold = t == selected
-        notes.append(dict(x=t, y=L + 2.45, yanchor="bottom", showarrow=False,
-                           text=f"<b>t = {t}</b>" if bold else f"t = {t}", font=dict(size=15, color=TEXT)))
+    for t in ts:                                           # the chosen step's label is made bold in the browser
+        notes.append(dict(x=t, y=L + 2.45, yanchor="bottom", showarrow=False, name=f"label {t}", text=f"t = {t}",
+                           font=dict(size=15, color=TEXT)))
     if t1 < length:
         notes.append(dict(x=t1 - 0.5, y=rows["h0"] - 0.5, showarrow=False, xanchor="left",
                            text=(f"step {t1} →" if t1 == length - 1 else f"steps {t1}…{length - 1} →"),
@@ -330,13 +332,11 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", selected=No
                                       tickformat=".2~g", nticks=5))))
     fig.update_xaxes(visible=False, range=[t0 - 1.15, t1 - 1 + 1.0])
     _row_labels(fig, L, output_labels)
-    fig.update_layout(annotations=notes)
+    fig.update_layout(annotations=notes, shapes=shapes)
     base_layout(fig, height=height or 130 + 85 * (L + 3) + (40 if backward else 0))
     fig.update_layout(hoverlabel=dict(bgcolor="#FFFFFF", font=dict(color=TEXT, size=15)))
-    fig.update_layout(showlegend=False, uirevision=f"unrolled-{view}", dragmode=False, clickmode="event+select",
+    fig.update_layout(showlegend=False, uirevision=f"unrolled-{view}", dragmode=False, clickmode="event",
                       margin=dict(l=10, r=10, t=20, b=80 if backward else 40))
-    for trace in fig.data:
-        trace.unselected = dict(marker=dict(opacity=1)) if trace.mode and "markers" in trace.mode else None
     return fig
 
 
@@ -344,15 +344,19 @@ def _one_hot(x):
     return bool(np.all((x == 0) | (x == 1)) and np.sum(x) == 1)
 
 
-def rolled_figure(rec, tokens, output_labels, b=0, t=0, view="forward", height=None):
-    """The network rolled up: one x, one h per layer with its loop, one y and ℓ, showing step t's numbers.
+def rolled_figure(rec, tokens, output_labels, b=0, view="forward", height=None):
+    """The network rolled up: one x, one h per layer with its loop, one y and ℓ, labelled with one step's numbers.
 
-    Traces: x, one per layer h, y, ℓ (in that order), each a single node whose ``customdata`` starts with t.
+    Traces: x, one per layer h, y, ℓ (in that order), each a single node. Each node's label of every step is in
+    its ``meta["steps"]`` (step 0's is drawn), and each step has its heading (an annotation named ``step t``,
+    hidden): the browser shows the chosen step's. Hovers name the node; its vector is in the tables of the step.
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     layers, head = rec.rnn.layers, rec.head
     L = len(layers)
+    T = int(rec.rnn.lengths[b])
+    ts = range(T)
     rows = _rows(L)
     flow = gradient_flow(rec)
     backward = view == "backward"
@@ -378,34 +382,33 @@ def rolled_figure(rec, tokens, output_labels, b=0, t=0, view="forward", height=N
                            text=("∂L/∂h flows back to the previous step" if backward
                                  else "hₜ is fed back as hₜ₋₁ (through W_hh)")))
 
-    x = layers[0].x[t, b]
-    nodes = [("x", "x_t (input)", INPUT, f"<b>{token_text(tokens[t])}</b>",
-              f"<b>x</b> at step {t} = “{token_text(tokens[t])}”<br>x = {vector_text(x, 8, 0 if _one_hot(x) else 3)}",
-              [t])]
+    nodes = [("x", "x_t (input)", INPUT, [token_text(tokens[t]) for t in ts],
+              "<b>x</b>: the input of the step shown, its token beside it")]
     for l, layer in enumerate(layers):
         name = "h" + (f" (layer {l + 1})" if L > 1 else "")
         if backward:
-            label = f"‖∂L/∂h‖ {flow.total[l, t, b]:.3g}"
-            words = f"<b>{name}</b> at step {t}<br>∂L/∂h = {vector_text(layer.d_hidden[t, b], 4, 5)}"
+            labels = [f"‖∂L/∂h‖ {flow.total[l, t, b]:.3g}" for t in ts]
+            words = f"<b>{name}</b>: ‖∂L/∂h_t‖ of the step shown beside it; every unit's ∂L/∂h_t in its table below"
         else:
-            label = f"‖h‖ {layer.hidden_norm[t, b]:.2f}"
-            words = f"<b>{name}</b> at step {t}<br>h = {vector_text(layer.hidden[t, b])}"
-        nodes.append((f"h{l}", f"h_t (layer {l + 1})", HIDDEN, label, words,
-                      [t, layer.hidden_norm[t, b], flow.total[l, t, b]]))
-    nodes.append(("y", "y_t (output)", OUTPUT, prediction_text(head.y[t, b], output_labels),
-                  f"<b>y</b> at step {t}<br>{prediction_text(head.y[t, b], output_labels, short=False)}", [t]))
-    nodes.append(("loss", "ℓ_t (loss)", LOSS, f"ℓ={head.step_loss[t, b]:.3f}",
-                  f"<b>ℓ</b> at step {t} = {head.step_loss[t, b]:.6g}", [t, head.step_loss[t, b]]))
-    for key, name, color, label, words, data in nodes:
+            labels = [f"‖h‖ {layer.hidden_norm[t, b]:.2f}" for t in ts]
+            words = f"<b>{name}</b>: ‖h_t‖ of the step shown beside it; every unit's h_t in its table below"
+        nodes.append((f"h{l}", f"h_t (layer {l + 1})", HIDDEN, labels, words))
+    nodes.append(("y", "y_t (output)", OUTPUT, [prediction_text(head.y[t, b], output_labels) for t in ts],
+                  "<b>y</b>: the output of the step shown, its likeliest answer beside it"))
+    nodes.append(("loss", "ℓ_t (loss)", LOSS, [f"ℓ={head.step_loss[t, b]:.3f}" for t in ts],
+                  "<b>ℓ</b>: the loss of the step shown, beside it"))
+    for key, name, color, labels, words in nodes:
         size = SMALL if key == "loss" else NODE
         fig.add_trace(go.Scatter(
-            x=[0], y=[rows[key]], mode="markers+text", name=name,
+            x=[0], y=[rows[key]], mode="markers+text", name=name, meta={"steps": [html.unescape(x) for x in labels]},
             marker=dict(size=size, color=tint(color, 0.82), line=dict(color=color, width=2.5),
                         symbol="square" if key == "loss" else "circle"),
-            text=[label], textposition="middle left", textfont=dict(size=15, color=TEXT if key == "x" else color),
-            hovertext=[words], customdata=[data], hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
-    notes.append(dict(x=0, y=L + 2.45, yanchor="bottom", showarrow=False, text=f"<b>values at t = {t}</b>",
-                       font=dict(size=15, color=TEXT)))
+            text=[labels[0]], textposition="middle left",
+            textfont=dict(size=15, color=TEXT if key == "x" else color, weight="bold" if key == "x" else None),
+            hovertext=[words], hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
+    for t in ts:
+        notes.append(dict(x=0, y=L + 2.45, yanchor="bottom", showarrow=False, text=f"<b>values at t = {t}</b>",
+                          name=f"step {t}", opacity=0, font=dict(size=15, color=TEXT)))
     fig.update_xaxes(visible=False, range=[-1.3, 1.6])
     _row_labels(fig, L, output_labels)
     fig.update_layout(annotations=notes)

@@ -6,10 +6,10 @@
 //
 // Drawing only: every number shown is read from the payload; this file formats numbers and maps them to
 // colours and widths, and computes nothing of the network. Text is set with textContent, never as HTML.
-
-const REPORT_MS = 1500;              // quiet time after the last step change before the server hears of it
+// The link, the report and the keys are stepping.js's (prepended by ui/stepper.py, like draw.js).
 
 export default function ({ data, parentElement, setStateValue }) {
+  endLastRun(parentElement);
   const P = data;
   const C = P.colors;
   const previous = parentElement.__stepper;
@@ -26,7 +26,9 @@ export default function ({ data, parentElement, setStateValue }) {
   const N = P.shown;
   const Q = P.steps;
   const hasTargets = P.targets !== false;          // a model of your own fed a CSV without targets has no loss
-  let playing = false, timer = null, reportTimer = null, reported = JSON.stringify([P.t, P.block, P.pace]);
+  let playing = false, timer = null;
+  const rep = reporter((view) => setStateValue("view", view), () => ({ t: S.t, block: S.block, pace: S.pace }),
+    { t: P.t, block: P.block, pace: P.pace }, () => playing);
 
   parentElement.querySelector(".stepper")?.remove();
   const root = el("div", "stepper");
@@ -319,24 +321,8 @@ export default function ({ data, parentElement, setStateValue }) {
     root.dataset.drawn = String(t);
   }
 
-  function writeLink() {
-    const url = new URL(window.location.href);
-    if (S.t === 0) url.searchParams.delete("t"); else url.searchParams.set("t", String(S.t));
-    if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
-  }
-
-  function report() {
-    reportTimer = null;
-    const now = JSON.stringify([S.t, S.block, S.pace]);
-    if (now === reported || playing) return;
-    reported = now;
-    setStateValue("view", { t: S.t, block: S.block, pace: S.pace });
-  }
-
-  function schedule() {
-    clearTimeout(reportTimer);
-    reportTimer = setTimeout(report, REPORT_MS);
-  }
+  const schedule = () => rep.schedule();
+  const writeLink = () => writeStepLink("t", S.t);
 
   function go(t) {
     S.t = Math.max(0, Math.min(N - 1, t));
@@ -382,44 +368,24 @@ export default function ({ data, parentElement, setStateValue }) {
     if (playing) { stop(); start(); } else schedule();
   });
 
-  const typing = (e) => {
-    const t = e.composedPath()[0];
-    if (!(t instanceof Element)) return false;
-    if (t === slider || t === pace) return true;                 // their own keys move them
-    // a segmented control (radio buttons) keeps no use for arrows that matters more here: a teacher who has
-    // just clicked "LSTM" and presses → means the next step
-    return t.matches("input, textarea, select, [contenteditable], [contenteditable] *") ||
-      Boolean(t.closest("[role=slider], [role=combobox], [role=listbox]"));
-  };
   const mine = (e) => e.composedPath().includes(root);
-  const onKey = (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey || typing(e)) return;
+  const toggle = (e) => {
     const onButton = e.composedPath()[0] instanceof HTMLButtonElement;
-    if (e.key === "ArrowRight") { stop(); go(S.t + 1); }
-    else if (e.key === "ArrowLeft") { stop(); go(S.t - 1); }
-    else if (e.key === "Home") { stop(); go(0); }
-    else if (e.key === "End") { stop(); go(N - 1); }
-    else if (e.key === " " && (!onButton || mine(e))) { if (!e.repeat) (playing ? stop() : start()); }
-    else return;
-    e.preventDefault();
-    e.stopPropagation();                                         // not also a move of a radio group's focus
+    if (onButton && !mine(e)) return false;                      // space on a button of the page clicks it
+    if (!e.repeat) (playing ? stop() : start());
   };
-  const onKeyUp = (e) => { if (e.key === " " && mine(e)) e.preventDefault(); };   // no second click on a button
-  // a click elsewhere (a setting) first tells the server the step, so the new run opens on it
-  const onPointer = (e) => { if (reportTimer !== null && !mine(e)) { clearTimeout(reportTimer); report(); } };
-  document.addEventListener("keydown", onKey, true);           // capture: before a focused control's own keys
-  document.addEventListener("keyup", onKeyUp);
-  document.addEventListener("pointerdown", onPointer, true);
+  const unlisten = listenForSteps({
+    ArrowRight: () => { stop(); go(S.t + 1); }, ArrowLeft: () => { stop(); go(S.t - 1); },
+    Home: () => { stop(); go(0); }, End: () => { stop(); go(N - 1); }, " ": toggle,
+  }, mine, rep);
 
   buildBlock();
   draw();
-  if (JSON.stringify([S.t, S.block, S.pace]) !== reported) { writeLink(); schedule(); }
-  return () => {
+  if (rep.unsent()) { writeLink(); schedule(); }
+  return thisRun(parentElement, () => {
     playing = false;
     clearTimeout(timer);
-    clearTimeout(reportTimer);
-    document.removeEventListener("keydown", onKey, true);
-    document.removeEventListener("keyup", onKeyUp);
-    document.removeEventListener("pointerdown", onPointer, true);
-  };
+    rep.cancel();
+    unlisten();
+  });
 }
