@@ -249,3 +249,13 @@ def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
     assert outlines == [(f"step {t}", x) for x in ("x", "x2") for t in range(8)]
     assert all(s.opacity == 0 for s in fig.layout.shapes)
     assert list(fig.layout.xaxis.ticktext) == [str(t) for t in range(8)]    # a batch's labels: "3", not "3 3"
+
+
+def test_loss_labels_fit_beside_their_nodes_and_round_the_recorded_loss():
+    data, rec = engine_run("kennedy", cell="lstm", hidden=8, trained=True)     # losses down to 1e-5
+    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, b=0)
+    losses, labels = rec.head.step_loss[:8, 0], list(_traces(fig)["ℓ_t (loss)"].text)
+    assert max(len(s) for s in labels) <= 5, labels                # ~40 px at 14 px: no overlap at 1280 px
+    assert min(losses) < 0.01                                      # the short form is exercised
+    for v, s in zip(losses, labels, strict=True):                  # 2 digits, or one below 0.01 (2.6e-4: 3e-4)
+        assert float(s) == (float(f"{v:.2g}") if v >= 0.01 else float(f"{v:.0e}")), (s, v)

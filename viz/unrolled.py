@@ -36,6 +36,14 @@ VIEWS = ("forward", "backward")
 SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
 
+def short(v):
+    """A loss beside its node in at most five characters (the hover has every digit): 0.69, 1.2, 3e-4."""
+    if v == 0 or abs(v) >= 0.01:
+        return f"{v:.2g}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def sub(n):
     """Subscript digits: sub(12) == '₁₂'."""
     return str(n).translate(SUB)
@@ -293,7 +301,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
     fig.add_trace(go.Scatter(
         x=ts, y=np.full(len(ts), rows["loss"]), mode="markers+text", name="ℓ_t (loss)",
         marker=dict(size=SMALL, color=tint(LOSS, 0.82), symbol="square", line=dict(color=LOSS, width=2)),
-        text=[f"{v:.2g}" for v in losses], textposition="middle right", textfont=dict(size=14, color=LOSS),
+        text=[short(v) for v in losses], textposition="middle right", textfont=dict(size=14, color=LOSS),
         hovertext=[f"<b>ℓ{sub(t)}</b> = {v:.6g} (step {t})" for t, v in zip(ts, losses, strict=True)],
         customdata=np.column_stack([ts, losses]), hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
 
