@@ -293,6 +293,8 @@ def test_deep_links_on_a_fresh_server_open_on_their_step(browser):  # noqa: F811
 def test_typed_characters_are_shown_exactly(browser, server, text):  # noqa: F811
     page, _ = open_watched(browser, f"{server}/unrolled?example=own&text={quote(text)}&u_step=1")
     wait_drawn(page, "u_step_numbers", 1)
+    wait_drawn(page, "u_step_bar", 1)                      # the bar, whose keys move the step, is there too
+    wait_marked(page, "u_chart", 1)
     assert view(page, "u_step_numbers")["heading"] == f"Step 1: “{text[1]}”"
     page.keyboard.press("End")
     wait_drawn(page, "u_step_numbers", len(text) - 1)
