@@ -199,6 +199,8 @@ def test_the_step_reaches_the_link_after_a_pause_and_survives_a_setting(browser,
     data, rec = engine_run("jazz", cell="gru")
     page, sent = open_watched(browser, f"{server}/unrolled")
     wait_drawn(page, "u_step_numbers", 0)
+    wait_drawn(page, "u_step_bar", 0)                      # the bar, whose keys move the step, is there too
+    wait_marked(page, "u_chart", 0)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     wait_drawn(page, "u_step_numbers", 2)
