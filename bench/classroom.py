@@ -147,6 +147,10 @@ class Client:
             self.answer = None                # a late end of this run must not count as the next one's
             raise ActionFailed(f"no answer within {TIMEOUT:.0f} s") from None
         answer, self.answer = self.answer, None
+        if not fragment_id:
+            # A whole-page run draws the whole page: what it did not draw is gone, as the browser drops it. Kept,
+            # a Seed box of the page before stood in for one this page does not have (or has elsewhere).
+            self.elements = dict(answer.elements)
         return answer
 
     def widget(self, kind, label):
