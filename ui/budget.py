@@ -19,7 +19,7 @@ import time
 import streamlit as st
 
 SHARE = 0.3        # training seconds per second of wall time, for all of this process's trainers together
-RATE = 3.0         # ticks per second each trainer should keep (the page asks every 0.1 s; redraws ≥ 2/s)
+RATE = 2.5         # ticks per second each trainer should keep (the page asks every 0.4 s; redraws ≥ 2/s)
 FLOOR = 0.005      # a tick always trains a little (and at least one update: Trainer.run does one)
 WINDOW = 1.0       # seconds since its last tick for a session to count as training
 

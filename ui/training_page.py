@@ -35,8 +35,9 @@ NAMES = {"kennedy": "Kennedy (names)", "jazz": "JAZZ", "home": "HOME", "namaskar
 KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_opt", "tr_lr", "tr_clip", "tr_trunc",
               "tr_steps", "tr_act", "tr_compare")
 # The browser asks for a timed rerun every TICK_SECONDS and the server folds requests that arrive during a run
-# into one (Streamlit 1.67), so a short interval means "as often as server and browser keep up".
-TICK_SECONDS = 0.1             # progress, outcome and loss curves while training
+# into one (Streamlit 1.67). 0.4 s gives 2.5 redraws a second; at 0.1 s ("as often as the server keeps up") each
+# trainer's thread was never idle, and ten of them left a class's pages waiting 6-20 s (bench/classroom.py).
+TICK_SECONDS = 0.4             # progress, outcome and loss curves while training
 DETAIL_SECONDS = 1.5           # the gradient, trajectory and weight charts' refresh interval
 BUDGET_SECONDS = 0.06          # training time per tick; the rest of the tick draws the charts
 QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
