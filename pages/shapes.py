@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core.examples import EXAMPLES
 from ui import jobs
 from ui.controls import page_end, page_start, plain, text_box
-from ui.engine import shape_job
+from ui.engine import shape_job, shared_figure
 from ui.shapes import SHAPES, diagram_tokens, shape_result, show_outcome, show_own_review, show_result, show_training
 from ui.state import CELL_NAMES, Setting
 from viz.shapes import shape_figure
@@ -34,9 +34,15 @@ st.segmented_control("Shape", tuple(SHAPES), key="s_shape", required=True, forma
 
 st.subheader(f"{info.label}: {example.title.split(' (')[0]}")
 st.markdown(info.summary)
-labels_in, labels_out = diagram_tokens(shape)
-st.plotly_chart(shape_figure(shape, len(labels_in), len(labels_out), labels_in, labels_out), width="stretch",
-                key=f"diagram-{shape}")
+
+
+def draw_diagram():
+    labels_in, labels_out = diagram_tokens(shape)
+    return shape_figure(shape, len(labels_in), len(labels_out), labels_in, labels_out)
+
+
+diagram = shared_figure("shape", shape, draw_diagram)                 # one per shape, shared by every session
+st.plotly_chart(diagram, width="stretch", key=f"diagram-{shape}")
 st.caption("How to read it: time runs left to right; each purple box is the same network at one step, passing its "
            "state along the purple arrows. Orange: what goes in, green: what comes out, at the steps where they do.")
 

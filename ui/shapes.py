@@ -18,7 +18,7 @@ from rnn_core.generate import generate
 from viz.shapes import attention_figure, loss_figure, probability_figure, truth_table_figure
 
 from .controls import download_csv, input_error, plain
-from .engine import shape_run
+from .engine import shape_run, shared_figure
 
 MAX_REVIEW_WORDS = 30        # a review longer than this is not a "short review" any more
 HELD_OUT = 8                 # held-out reviews shown
@@ -195,6 +195,7 @@ def show_result(shape, before, after, key):
     """The example's result before training and, if trained, after, side by side or in one chart."""
     example = SHAPES[shape].example
     series = {"untrained": before.table["output"]}
+    fig_key = (key, after is not None)           # the figures below, shared by every session on these settings
     if after is not None:
         series["trained"] = after.table["output"]
     if example == "xor":
@@ -202,8 +203,9 @@ def show_result(shape, before, after, key):
         for col, name, result in zip(cols, ("untrained", "trained"), (before, after), strict=True):
             if result is not None:
                 t = result.table
-                col.plotly_chart(truth_table_figure(t[["x1", "x2"]], t["wanted"], t["output"],
-                                                    title=f"XOR, {name}"), width="stretch", key=f"xor-{name}-{key}")
+                fig = shared_figure("xor", fig_key + (name,), lambda t=t, name=name: truth_table_figure(
+                    t[["x1", "x2"]], t["wanted"], t["output"], title=f"XOR, {name}"))
+                col.plotly_chart(fig, width="stretch", key=f"xor-{name}-{key}")
         st.caption("How to read it: each row is one case; left the two input bits, right the XOR wanted and the "
                    "network's output (the probability of 1). Green fills with the value; right means the output "
                    "is on the wanted side of 0.5.")
@@ -218,9 +220,10 @@ def show_result(shape, before, after, key):
         table = _merge(before.table, after.table if after else None, ["first letter", "wanted"])
     elif example == "sentiment":
         t = before.table
-        st.plotly_chart(probability_figure(t["review"], series, t["wanted value"], horizontal=True,
-                                           title="Held-out reviews: probability of positive", highlight="trained"),
-                        width="stretch", key=f"reviews-{key}")
+        fig = shared_figure("reviews", fig_key, lambda: probability_figure(
+            t["review"], series, t["wanted value"], horizontal=True, title="Held-out reviews: probability of positive",
+            highlight="trained"))
+        st.plotly_chart(fig, width="stretch", key=f"reviews-{key}")
         st.caption("How to read it: each bar is the network's probability that the review is positive, read "
                    "after its last word; the black mark is the right answer (1 positive, 0 negative). These reviews "
                    "were not in the training set.")
@@ -231,10 +234,10 @@ def show_result(shape, before, after, key):
         for col, b in zip(cols, (1, 2), strict=True):
             rows = t["sentence"] == b
             title = "Sentence 1: probability of a name" if b == 1 else "Sentence 2"
-            col.plotly_chart(probability_figure(t.loc[rows, "word"], {k: v[rows] for k, v in series.items()},
-                                                t.loc[rows, "wanted"], title=title, height=360, legend=b == 1,
-                                                highlight="trained"),
-                             width="stretch", key=f"kennedy-{b}-{key}")
+            fig = shared_figure("kennedy", fig_key + (b,), lambda rows=rows, title=title, b=b: probability_figure(
+                t.loc[rows, "word"], {k: v[rows] for k, v in series.items()}, t.loc[rows, "wanted"], title=title,
+                height=360, legend=b == 1, highlight="trained"))
+            col.plotly_chart(fig, width="stretch", key=f"kennedy-{b}-{key}")
         st.caption("How to read it: one output per word, at the same step as the word: the probability that the "
                    "word is a name. Black marks show the right answer: America and Kennedy are names.")
         table = _merge(before.table, after.table if after else None, ["sentence", "step", "word", "wanted"])
@@ -249,8 +252,9 @@ def show_result(shape, before, after, key):
                 written = " ".join(result.table["output"][0].split()) or "(nothing)"
                 col.markdown(f"**{name.capitalize()}:** casa de papel → **{plain(written)}**; attention while writing:")
                 e = result.extra
-                col.plotly_chart(attention_figure(e["weights"], e["source"], e["written"]), width="stretch",
-                                 key=f"attention-{name}-{key}")
+                fig = shared_figure("casa", fig_key + (name,),
+                                    lambda e=e: attention_figure(e["weights"], e["source"], e["written"]))
+                col.plotly_chart(fig, width="stretch", key=f"attention-{name}-{key}")
         st.caption("How to read it: each row is one word the decoder wrote, each column a Spanish word the encoder "
                    "read; the number is the attention weight α, how much of that source word the decoder looked "
                    "at while writing (each row adds up to 1).")
