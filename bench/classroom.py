@@ -199,6 +199,7 @@ class Tally:
     errors: dict = field(default_factory=dict)
     redraws: list = field(default_factory=list)          # per trainer: loss charts received per second
     advanced: list = field(default_factory=list)         # per trainer: updates gained during the run
+    pages: dict = field(default_factory=dict)            # page -> round trips of the students' actions there
 
     def add(self, action, seconds):
         self.times.setdefault(action, []).append(seconds)
@@ -208,8 +209,9 @@ class Tally:
         self.errors[key] = self.errors.get(key, 0) + 1
 
 
-async def timed(tally, action, coro):
-    """Await ``coro``, its round trip counted under ``action``; False (and an error counted) if it failed."""
+async def timed(tally, action, coro, client=None):
+    """Await ``coro``, its round trip counted under ``action`` (and under the page ``client`` shows after it);
+    False (and an error counted) if it failed."""
     t0 = time.perf_counter()
     try:
         result = await coro
@@ -220,6 +222,8 @@ async def timed(tally, action, coro):
         tally.error(action, f"{type(err).__name__}: {err}")
         return False
     tally.add(action, time.perf_counter() - t0)
+    if client is not None:
+        tally.pages.setdefault(client.page, []).append(time.perf_counter() - t0)
     return result
 
 
@@ -283,13 +287,13 @@ async def student(base, n, tally, stop_at, rng):
             roll = rng.random()
             if roll < 0.2:
                 page = rng.choice(STUDENT_PAGES)
-                await timed(tally, "go to a page", open_page(client, page, client.query))
+                await timed(tally, "go to a page", open_page(client, page, client.query), client)
             elif client.widget("number_input", "Seed") is None:
-                await timed(tally, "go to a page", open_page(client, rng.choice(SETTING_PAGES), client.query))
+                await timed(tally, "go to a page", open_page(client, rng.choice(SETTING_PAGES), client.query), client)
             elif roll < 0.6:
-                await timed(tally, "change the seed", change_seed(client))
+                await timed(tally, "change the seed", change_seed(client), client)
             else:
-                await timed(tally, "change the cell", change_cell(client, rng))
+                await timed(tally, "change the cell", change_cell(client, rng), client)
     finally:
         await client.close()
 
@@ -371,8 +375,9 @@ def children(pid):
     return found
 
 
-def replicas_stats(cluster):
-    """(RSS MB, CPU seconds) of the replicas and their training workers together."""
+def replicas_stats(cluster, workers=None):
+    """(RSS MB, CPU seconds) of the replicas and their training workers together; with a dict ``workers``, the
+    workers' own CPU seconds are also put in it under "cpu"."""
     rss = cpu = 0.0
     for proc in cluster.replicas.values():
         for pid in [proc.pid, *children(proc.pid)]:
@@ -381,6 +386,8 @@ def replicas_stats(cluster):
             except (OSError, StopIteration):
                 continue                                  # a worker that ended meanwhile
             rss, cpu = rss + r, cpu + c
+            if workers is not None and pid != proc.pid:
+                workers["cpu"] = workers.get("cpu", 0.0) + c
     return rss, cpu
 
 
@@ -429,6 +436,10 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
         print(f"Trainers: {len(tally.redraws)}, loss-chart redraws per second each: min {min(tally.redraws):.2f}, "
               f"median {statistics.median(tally.redraws):.2f} (target ≥ 2); updates gained per trainer: min "
               f"{min(tally.advanced)}, median {statistics.median(tally.advanced):.0f}.")
+    if tally.pages:
+        print("\nStudents' actions by the page they ended on (p50 / p95 ms): " + "; ".join(
+            f"{page or 'home'} {1000 * statistics.median(t):,.0f} / {1000 * pct(t, 0.95):,.0f} ({len(t)})"
+            for page, t in sorted(tally.pages.items(), key=lambda kv: -pct(kv[1], 0.95))) + ".")
     print(f"Errors: {sum(tally.errors.values())}" + "".join(f"\n- {k} (×{n})" for k, n in tally.errors.items()))
     sessions = students + trainers
     actions = sum(len(tally.times.get(a, [])) for a in ("first page load", "go to a page", "change the seed",
@@ -438,7 +449,8 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
     print(f"Replicas: {replicas}; CPU (with their training workers) {cpu['load']:.1f} core-seconds over "
           f"{seconds:.0f} s "
           f"({cpu['load'] / seconds:.2f} cores, {1000 * cpu['load'] / seconds / max(1, sessions):.0f} ms "
-          f"of CPU per session-second{per_action}).")
+          f"of CPU per session-second{per_action}); of it {cpu['workers']:.1f} core-seconds in the training workers "
+          f"(nice 19: they take what the replicas leave).")
     print(f"Memory of the replicas and their training workers (RSS): {mem['idle']:.0f} MB warm and idle, at most "
           f"{mem['busy']:.0f} MB with "
           f"{students} students and {trainers} trainers ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
@@ -460,7 +472,8 @@ def run(quick=False, students=None, trainers=None, seconds=None, replicas=None, 
           f"(sessions are kept {ttl} s after a disconnect here, so that their memory can be seen to come back).\n")
     with Cluster(replicas, port, replica_port, options={"server.disconnectedSessionTTL": ttl}) as cluster:
         asyncio.run(warm(cluster.url))
-        idle_mem, cpu0 = replicas_stats(cluster)
+        w0 = {}
+        idle_mem, cpu0 = replicas_stats(cluster, w0)
         busy = {}
 
         async def measure():
@@ -474,13 +487,14 @@ def run(quick=False, students=None, trainers=None, seconds=None, replicas=None, 
         t0 = time.monotonic()
         tally = asyncio.run(measure())
         wall = time.monotonic() - t0
-        cpu1 = replicas_stats(cluster)[1]
+        w1 = {}
+        cpu1 = replicas_stats(cluster, w1)[1]
         wait = ttl + 10
         time.sleep(wait)                                     # disconnected sessions are dropped after the TTL
         after_mem = replicas_stats(cluster)[0]
     report(tally, students, trainers, wall, {"idle": idle_mem, "busy": busy.get("mem", float("nan")),
                                              "after": after_mem, "wait": wait},
-           {"load": cpu1 - cpu0}, replicas)
+           {"load": cpu1 - cpu0, "workers": w1.get("cpu", 0.0) - w0.get("cpu", 0.0)}, replicas)
     return 1 if tally.errors else 0
 
 
