@@ -28,12 +28,13 @@ BENCHMARKS = {
     "training": "bench.training",
     "pages": "bench.pages",
     "stepping": "bench.stepping",
+    "first_load": "bench.first_load",
     "classroom": "bench.classroom",
     "text": "bench.text",
 }
 #: run only when named: classroom (`make bench-classroom`) starts replicas and a proxy and loads them for a
-#: minute; stepping is also part of pages
-ON_REQUEST = {"classroom", "stepping"}
+#: minute; stepping is also part of pages; first_load (Chromium, a few minutes) when asked
+ON_REQUEST = {"classroom", "stepping", "first_load"}
 
 
 def main(argv=None):
