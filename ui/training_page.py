@@ -39,7 +39,7 @@ KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_o
 # trainer's thread was never idle, and ten of them left a class's pages waiting 6-20 s (bench/classroom.py).
 TICK_SECONDS = 0.4             # progress, outcome and loss curves while training
 DETAIL_SECONDS = 1.5           # the gradient, trajectory and weight charts' refresh interval
-BUDGET_SECONDS = 0.06          # training time per tick; the rest of the tick draws the charts
+BUDGET_SECONDS = 0.12          # training time per tick (alone; shared: ui.budget); the rest draws the charts
 QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
 
 
