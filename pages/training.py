@@ -76,7 +76,7 @@ def live():
     tp.live(session, ticking)
 
 
-# The slower pictures redraw every 1.5 s, in a fragment of their own: redrawing every chart with each tick
+# The slower pictures redraw every 3 s, in a fragment of their own: redrawing every chart with each tick
 # kept the browser's renderer so busy on this 2-core machine that a click on Pause took seconds to land.
 @st.fragment(run_every=tp.DETAIL_SECONDS if ticking else None)
 def details():

@@ -38,7 +38,9 @@ KEY_FIELDS = ("tr_example", "tr_text", "cell", "hidden", "layers", "seed", "tr_o
 # into one (Streamlit 1.67). 0.4 s gives 2.5 redraws a second; at 0.1 s ("as often as the server keeps up") each
 # trainer's thread was never idle, and ten of them left a class's pages waiting 6-20 s (bench/classroom.py).
 TICK_SECONDS = 0.4             # progress, outcome and loss curves while training
-DETAIL_SECONDS = 1.5           # the gradient, trajectory and weight charts' refresh interval
+# the gradient, trajectory and weight charts' refresh: each costs a forward pass, a PCA and three figures, a fifth
+# of a replica's time with ten trainers at 1.5 s
+DETAIL_SECONDS = 3.0
 BUDGET_SECONDS = 0.12          # training time per tick (alone; shared: ui.budget); the rest draws the charts
 QUIET = {"displayModeBar": False}   # no toolbar: less for the browser to redraw on every tick
 
