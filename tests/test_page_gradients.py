@@ -133,3 +133,17 @@ def test_memory_experiment_averages_three_seeds_and_shows_their_spread():
     assert array(spec["data"][0]["y"])[1] == pytest.approx(expected)                 # distance 5, seeds 4, 5, 6
     assert all("error_y" in t for t in spec["data"])
     assert "27 networks" in texts(at)
+
+
+def test_figures_shared_between_sessions_still_follow_each_sessions_settings():
+    """The page's figures are built once per setting and shared: a second session on the same settings gets the
+    same chart, and one on another seed or length gets its own (a figure keyed on too little would show the
+    first session's numbers to everyone)."""
+    first, same = _norms(_run(seed=3)), _norms(_run(seed=3))
+    other_seed, other_length = _norms(_run(seed=4)), _norms(_run(seed=3, v_len=30))
+    for name in first:
+        np.testing.assert_array_equal(first[name], same[name])
+    expected = gs.gradient_by_distance("gru", 50, 0.8, "tanh", hidden=8, seed=4, gate_bias=3.0).norms
+    np.testing.assert_allclose(other_seed["GRU"], expected)
+    assert not np.allclose(other_seed["GRU"], first["GRU"])
+    assert all(len(v) == 30 for v in other_length.values())

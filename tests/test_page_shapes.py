@@ -201,3 +201,25 @@ def test_a_link_opens_the_shape_it_names_and_a_bad_one_falls_back_with_a_note():
     at.run()
     assert not at.exception and at.segmented_control(key="s_shape").value == "one-to-one"
     assert "s_shape" in at.warning[0].value
+
+
+def test_shared_result_charts_follow_each_sessions_seed_and_training():
+    """The result charts are built once per setting and shared by sessions: each session's bars are still its
+    own network's outputs (the table beside them), for another seed and once trained."""
+    def bars(at):
+        (spec,) = [s for s in specs(at) if "Sentence 1" in json.dumps(s["layout"].get("title", ""))]
+        return {t["name"]: array(t["x"] if t.get("orientation") == "h" else t["y"]).astype(float)
+                for t in spec["data"] if t.get("type") == "bar"}
+
+    def sentence_one(at, column):
+        table = result_table(at)
+        return table.loc[table["sentence"] == 1, column].to_numpy(float)
+
+    seed_0, seed_1 = page("many-to-many"), apptest.page("shapes")
+    seed_1.session_state["s_shape"], seed_1.session_state["seed"] = "many-to-many", 1
+    seed_1.run()
+    for at in (seed_0, seed_1):
+        np.testing.assert_allclose(bars(at)["untrained"], sentence_one(at, "untrained output"))
+    assert not np.allclose(bars(seed_0)["untrained"], bars(seed_1)["untrained"])
+    trained = train(seed_0)
+    np.testing.assert_allclose(bars(trained)["trained"], sentence_one(trained, "trained output"))
