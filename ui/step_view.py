@@ -17,7 +17,7 @@ from .stepper import FOLDER, take_view
 
 # registered once per process: the code is constant, each session mounts its own instances
 _COMPONENT = st.components.v2.component(
-    "unrolled_step_view", html="", css=(FOLDER / "step_view.css").read_text(),
+    "unrolled_step_view", html="", css="\n".join((FOLDER / f).read_text() for f in ("controls.css", "step_view.css")),
     js="\n".join((FOLDER / f).read_text() for f in ("draw.js", "stepping.js", "step_panels.js", "step_view.js")))
 
 COLORS = {"hidden": colors.HIDDEN, "positive": colors.POSITIVE, "negative": colors.NEGATIVE}

@@ -25,7 +25,7 @@ EXTRA_BYTES = 10_000     # room left under the cap for what is added here (equat
 
 # registered once per process: the component's code is constant, each session mounts its own instance
 _COMPONENT = st.components.v2.component(
-    "unrolled_stepper", html="", css=(FOLDER / "stepper.css").read_text(),
+    "unrolled_stepper", html="", css="\n".join((FOLDER / f).read_text() for f in ("controls.css", "stepper.css")),
     js="\n".join((FOLDER / f).read_text() for f in ("draw.js", "stepping.js", "stepper.js")))   # one ES module
 
 PROBABILITY_HELP = {
