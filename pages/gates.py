@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import gates as ug
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
-from ui.engine import shared_figure
+from ui.plot import plot, shared_plot
 from ui.state import Setting
 from ui.step_view import step_view
 from viz import gates as vg
@@ -69,9 +69,9 @@ for k, name in enumerate(names):
     with columns[k % len(columns)]:
         # figures shared by every session on the same settings (read-only), drawn once: the step's outline moves
         # in the browser
-        heatmap = shared_figure("gate_heatmap", (run_key, layer_index, b, gated, name),
-                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
-        st.plotly_chart(heatmap, width="stretch", key=f"g_heat_{name}")
+        heatmap = shared_plot("gate_heatmap", (run_key, layer_index, b, gated, name),
+                              lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
+        plot(heatmap, f"g_heat_{name}")
         st.caption(ug.HOW_TO_READ[read_h if name == "h" else name])
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "
            "exact value." + (" The outlined column is the step chosen below; click a column to choose it." if gated
@@ -108,8 +108,9 @@ st.caption(f"Each input coloured by unit {unit}'s {vg.TITLES[name][1]} at that s
 st.subheader("How saturated are the gates?")
 stats = ug.sequence_saturation(run, layer_index, b)
 sat_left, sat_right = st.columns([3, 2])
-sat_left.plotly_chart(shared_figure("gate_saturation", (run_key, layer_index, b),
-                                    lambda: vg.saturation_figure(stats)), width="stretch", key="g_saturation")
+with sat_left:
+    plot(shared_plot("gate_saturation", (run_key, layer_index, b), lambda: vg.saturation_figure(stats)),
+         "g_saturation")
 worst = max(stats, key=lambda n: stats[n]["saturated"])
 sat_right.markdown(
     "A sigmoid gate near **0** is shut and near **1** is open (the candidate: near −1 or +1). A forget gate near 1 "

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import unrolled as u
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
-from ui.engine import shared_figure
+from ui.plot import plot, shared_plot
 from ui.state import Setting
 from ui.step_view import step_view
 from viz.bptt import shares_figure
@@ -61,15 +61,15 @@ if T > 1:                                    # a row of its own: the settings' l
 
 if unrolled:
     # one figure per setting for the whole class (a shared object: read-only)
-    fig = shared_figure("unrolled", (run_key, b, view, steps.start, steps.stop),
-                        lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, steps=steps))
-    st.plotly_chart(fig, width="stretch", key="u_chart", config={"displayModeBar": False})
+    fig = shared_plot("unrolled", (run_key, b, view, steps.start, steps.stop),
+                      lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, steps=steps))
+    plot(fig, "u_chart", config={"displayModeBar": False})
     if len(steps) < T:
         st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; a step outside them slides the window.")
 else:
-    fig = shared_figure("rolled", (run_key, b, view),
-                        lambda: rolled_figure(rec, tokens, data.output_labels, b=b, view=view))
-    st.plotly_chart(fig, width="stretch", key="u_rolled", config={"displayModeBar": False})
+    fig = shared_plot("rolled", (run_key, b, view),
+                      lambda: rolled_figure(rec, tokens, data.output_labels, b=b, view=view))
+    plot(fig, "u_rolled", config={"displayModeBar": False})
 
 if st.session_state.u_form == "rolled":
     st.caption("**How to read it.** This is the network as one cell: the same x, h and y nodes are used at "
@@ -100,9 +100,8 @@ if view == "backward":
     if sentence:
         st.markdown(sentence)
     T_all = len(shares[0]["weight_hh"])
-    st.plotly_chart(shares_figure(shares, full, tokens if data.size == 1 else [str(k) for k in range(T_all)],
-                                  loss=loss),
-                    width="stretch", key="u_shares", config={"displayModeBar": False})
+    plot(shares_figure(shares, full, tokens if data.size == 1 else [str(k) for k in range(T_all)], loss=loss),
+         "u_shares", config={"displayModeBar": False})
     both = f" Both sentences are in {loss}, so a step's share holds both." if data.size > 1 else ""
     st.caption("With *the last step's loss only*, a step's share is what has travelled back to it from the end: "
                "on a long word with the vanilla RNN the early steps' shares shrink by orders of magnitude, so "

@@ -1,7 +1,6 @@
 """The LSTM & GRU gates page under AppTest: every cell, example and option, and bad input."""
 
 import base64
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 
 import apptest
-from apptest import engine_run
+from apptest import charts_by_id, engine_run
 from ui import gates as ug
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ def _array(value):
 
 
 def _charts(at):
-    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+    return charts_by_id(at)
 
 
 def _titles(at):
@@ -138,7 +137,7 @@ def test_step_unit_and_colour_controls():
 
 def test_the_vanilla_rnn_has_no_step_to_choose():
     at = _app(example="jazz", cell="rnn")
-    assert not at.get("bidi_component")
+    assert not [el for el in at.get("bidi_component") if el.proto.component_name == "unrolled_step_view"]
     assert not _heatmap(at, "hidden state")["layout"].get("shapes")
 
 
@@ -164,7 +163,7 @@ def test_own_word_bad_input_gives_a_message(text):
     at = _app(example="own", cell="lstm", text=text)
     assert not at.exception
     assert at.error and "can't be used" in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not charts_by_id(at)
 
 
 def test_own_word_with_html_is_shown_escaped():

@@ -160,7 +160,7 @@ def test_long_sequences_are_drawn_through_a_window_that_follows_the_step():
 def test_unusable_own_text_gives_a_message_and_no_traceback(text):
     at = run_page(example="own", text=text)
     assert at.error and "can't be used" in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not charts(at)
 
 
 def test_markup_typed_as_a_word_is_drawn_as_text():

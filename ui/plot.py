@@ -1,0 +1,54 @@
+"""Plotly charts drawn by the project's own copy of plotly.js, for the pages whose first load is timed.
+
+``st.plotly_chart`` loads Streamlit's chart chunk: the whole of plotly.js and more, 4.7 MB of JavaScript to
+fetch and compile before the first chart, which put the unrolled graph and gates pages' first load at
+2.6–3.0 s on a quiet machine against 1.4 s for the step-through page (``python -m bench first_load``). The
+cartesian bundle of plotly.js (scatter, bar, heatmap and the like: everything ``viz`` draws on those pages,
+1.5 MB, ``static/``, served by Streamlit's static file serving and cached by the browser) draws the same
+figures. Each figure goes to the browser as its JSON, built once per setting for the whole server
+(:func:`shared_plot`), and is drawn in the page (``ui/components/plot.js``), where the step views find it.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import plotly.io as pio
+import streamlit as st
+
+from .stepper import FOLDER
+
+LIBRARY = "plotly-cartesian-4.1.1.min.js"
+SRC = f"app/static/{LIBRARY}"            # relative to the page's base: works under a proxy's path prefix too
+STATIC = Path(__file__).resolve().parents[1] / "static" / LIBRARY
+
+# registered once per process; not style-isolated: Plotly's own stylesheet (hover boxes, the mode bar) is put
+# in the page's head, which a shadow root would keep out
+_COMPONENT = st.components.v2.component("unrolled_plot", html="", js=(FOLDER / "plot.js").read_text(),
+                                        isolate_styles=False)
+
+
+def figure_json(fig):
+    """A figure as the plain JSON Plotly.js reads, with its signature: ``{"figure", "sig", "height"}``."""
+    text = pio.to_json(fig, validate=False, remove_uids=True)
+    return {"figure": json.loads(text), "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
+            "height": int(fig.layout.height or 450)}
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _shared_json(name, key, _build):
+    return figure_json(_build())
+
+
+def shared_plot(name, key, build):
+    """``build()``'s figure as JSON, made once per ``(name, key)`` in this process and shared by every session.
+
+    ``key`` holds every setting the figure depends on; what is returned is shared and never changed.
+    """
+    return _shared_json(name, key, build)
+
+
+def plot(figure, key, config=None):
+    """Draw a figure (a ``go.Figure``, or :func:`shared_plot`'s JSON) under element key ``key``."""
+    payload = figure if isinstance(figure, dict) else figure_json(figure)
+    return _COMPONENT(key=key, data={**payload, "src": SRC, "config": dict(config or {})})
