@@ -106,7 +106,7 @@ class Client:
             path = tuple(msg.metadata.delta_path)
             self.elements[path] = msg.delta.new_element
             el = msg.delta.new_element
-            if el.WhichOneof("type") == "plotly_chart" and el.plotly_chart.id.endswith("curves"):
+            if el.WhichOneof("type") == "bidi_component" and el.bidi_component.id.endswith("-curves"):
                 self.redraws.append((now, self.progress()))
             if answer is not None:
                 answer.elements[path] = msg.delta.new_element

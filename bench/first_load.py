@@ -31,6 +31,7 @@ PAGES = {
     "Step through": (f"/step_through?{QUERY}", "Step through", STEPPER_JS),
     "Unrolled": (f"/unrolled?{QUERY}", "Unrolled", DRAWN_JS.format("u_chart")),
     "Gates": (f"/gates?{QUERY}", "LSTM & GRU gates", DRAWN_JS.format("g_heat_h")),
+    "Gradients": ("/gradients", "Vanishing & exploding gradients", DRAWN_JS.format("v_norms")),
 }
 
 

@@ -9,6 +9,7 @@ from rnn_core import attention_study as study
 from ui import attention, attention_step
 from ui.attention_lines import attention_lines
 from ui.controls import input_error, page_end, page_start, plain
+from ui.plot import plot
 from ui.state import CELL_NAMES, CELLS, Setting
 from viz.attention import attention_map
 
@@ -73,8 +74,7 @@ st.markdown(f"**{plain(' '.join(tr.source))}** → **{plain(' '.join(tr.words))}
 st.header("The map")
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(attention_map(tr.weights, tr.source, tr.written, tr.block, languages=study.LANGUAGES[key]),
-                    width="stretch", key="att-map")
+    plot(attention_map(tr.weights, tr.source, tr.written, tr.block, languages=study.LANGUAGES[key]), "att-map")
 with right:
     attention_lines(tr.weights, tr.source, tr.written, key="att-lines", languages=study.LANGUAGES[key])
 wrong = study.misaligned(tr, key)

@@ -7,6 +7,7 @@ import streamlit as st
 from rnn_core.data import InputError
 from ui import generate as ug
 from ui.controls import download_csv, input_error, page_end, page_start, text_box
+from ui.plot import plot
 from ui.state import CELL_NAMES, Setting
 from viz import generate as vg
 
@@ -63,7 +64,7 @@ except InputError as err:
     input_error(err)
     page_end(SETTINGS)
     st.stop()
-st.plotly_chart(vg.sample_grid(sample.prime, sample.text, sample.chosen_prob), width="stretch", key="gen_text")
+plot(vg.sample_grid(sample.prime, sample.text, sample.chosen_prob), "gen_text")
 st.caption(f"Written by {who}. The prime in grey, then each written character coloured by the probability the "
            "model gave it (white unlikely, purple sure); ↵ is a newline. Hover for the exact number.")
 st.code(sample.prime + sample.text, language=None, wrap_lines=True)
@@ -74,10 +75,9 @@ st.session_state.gen_pos = min(int(st.session_state.gen_pos), n)
 if n > 1:
     st.slider("Position in the written text", 1, n, key="gen_pos")
 pos = st.session_state.gen_pos - 1
-st.plotly_chart(vg.distribution_bars(ready.vocab if not use_live else live.vocab, sample.model_probs[pos],
-                                     sample.sampling_probs[pos], pos, int(sample.chosen[pos]),
-                                     temperature=float(v["gen_temp"]), top_k=int(v["gen_topk"]) or None),
-                width="stretch", key="gen_dist")
+plot(vg.distribution_bars(ready.vocab if not use_live else live.vocab, sample.model_probs[pos],
+                          sample.sampling_probs[pos], pos, int(sample.chosen[pos]),
+                          temperature=float(v["gen_temp"]), top_k=int(v["gen_topk"]) or None), "gen_dist")
 st.caption("Grey: the model's own distribution y before this character; purple: what was actually sampled from, "
            "p ∝ y^(1/T) over the top-k. Below 1 the tall bars grow taller; above 1 the small ones catch up; at 0 "
            "one bar holds everything. ◆ marks the character that was drawn.")
@@ -131,8 +131,7 @@ def live_view():
             st.caption(f"after {step} updates")
             st.text(text)
     if history:
-        st.plotly_chart(vg.bits_figure(history, chance=ug.tm.chance_bits(len(session.vocab))), width="stretch",
-                        key="gen_bits")
+        plot(vg.bits_figure(history, chance=ug.tm.chance_bits(len(session.vocab))), "gen_bits")
     if running and not session.running:
         st.rerun(scope="app")                          # finished: redraw the buttons, stop the timer
 

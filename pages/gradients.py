@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core.gradient_study import CHANCE, EXPLODING
 from ui import gradients as ug
 from ui.controls import download_csv, page_end, page_start
-from ui.engine import shared_figure
+from ui.plot import plot, shared_plot
 from viz import gradients as vg
 
 
@@ -39,8 +39,7 @@ hidden, seed, cell = int(v["hidden"]), int(v["seed"]), v["cell"]
 st.subheader("1. How far back the gradient reaches")
 studies = ug.norm_studies(T, scale, act, hidden, seed, bias)
 # every figure is built once per setting and shared by the sessions asking for it (read-only)
-st.plotly_chart(shared_figure("v_norms", (T, scale, act, hidden, seed, bias), lambda: vg.norm_by_step_figure(studies)),
-                width="stretch", key="v_norms")
+plot(shared_plot("v_norms", (T, scale, act, hidden, seed, bias), lambda: vg.norm_by_step_figure(studies)), "v_norms")
 if not all(s.finite for s in studies):
     st.warning("Some norms overflowed the largest floating-point number and are left out of the chart.")
 st.caption(ug.HOW_TO_READ["norms"])
@@ -50,8 +49,7 @@ st.subheader("2. Eigenvalues of W_hh and the Jacobian products")
 kinds = ("rnn",) if cell == "rnn" else ("rnn", cell)
 titles = [vg.cell_label(k, act) for k in kinds]
 panels = [(t, ug.eigenvalues(k, scale, act, hidden, seed)) for t, k in zip(titles, kinds, strict=True)]
-st.plotly_chart(shared_figure("v_eigen", (kinds, scale, act, hidden, seed), lambda: vg.eigenvalue_figure(panels)),
-                width="stretch", key="v_eigen")
+plot(shared_plot("v_eigen", (kinds, scale, act, hidden, seed), lambda: vg.eigenvalue_figure(panels)), "v_eigen")
 st.caption(ug.HOW_TO_READ["eigenvalues"])
 if cell == "rnn":
     st.info("Pick **LSTM** or **GRU** as the cell in the sidebar to set it beside the vanilla RNN.",
@@ -59,9 +57,8 @@ if cell == "rnn":
     st.button("Show the LSTM beside it", on_click=show_lstm, icon=":material/swap_horiz:", key="v_to_lstm")
 download_csv(ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
 maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds, bias)
-st.plotly_chart(shared_figure("v_jacobians", (T, scale, act, hidden, seed, kinds, bias),
-                             lambda: vg.jacobian_figure([maps[k] for k in kinds], titles)),
-                width="stretch", key="v_jacobians")
+plot(shared_plot("v_jacobians", (T, scale, act, hidden, seed, kinds, bias),
+                 lambda: vg.jacobian_figure([maps[k] for k in kinds], titles)), "v_jacobians")
 st.caption(ug.HOW_TO_READ["jacobians"])
 download_csv(ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
              key="v_dl_jacobians")
@@ -74,8 +71,8 @@ c1, c2 = st.columns(2)
 c1.select_slider("Learning rate", ug.LEARNING_RATES, key="v_lr")
 c2.select_slider("Clip the gradient's norm at", ug.CLIPS, key="v_clip")
 runs, seconds = ug.clipping_runs(v["v_lr"], v["v_clip"], hidden, seed)
-st.plotly_chart(shared_figure("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
-                             lambda: vg.clipping_figure(runs, v["v_clip"])), width="stretch", key="v_clipping")
+plot(shared_plot("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
+                 lambda: vg.clipping_figure(runs, v["v_clip"])), "v_clipping")
 for run in runs:
     if run.stopped:
         label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"
@@ -105,7 +102,7 @@ if c4.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
 result = st.session_state.get("_v_memory")
 if result and result["key"] == key:
     points = result["points"]
-    st.plotly_chart(vg.memory_figure(points, CHANCE), width="stretch", key="v_memory")
+    plot(vg.memory_figure(points, CHANCE), "v_memory")
     trained = sum(p.seconds for p in points)
     st.caption(ug.HOW_TO_READ["memory"] + f" {len(points)} networks: {result['seconds']:.1f} s on this run "
                f"({trained:.1f} s of training when first computed; repeats come from the cache).")

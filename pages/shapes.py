@@ -6,7 +6,8 @@ import streamlit as st
 from rnn_core.examples import EXAMPLES
 from ui import jobs
 from ui.controls import page_end, page_start, plain, text_box
-from ui.engine import shape_job, shared_figure
+from ui.engine import shape_job
+from ui.plot import plot, shared_plot
 from ui.shapes import SHAPES, diagram_tokens, shape_result, show_outcome, show_own_review, show_result, show_training
 from ui.state import CELL_NAMES, Setting
 from viz.shapes import shape_figure
@@ -41,8 +42,8 @@ def draw_diagram():
     return shape_figure(shape, len(labels_in), len(labels_out), labels_in, labels_out)
 
 
-diagram = shared_figure("shape", shape, draw_diagram)                 # one per shape, shared by every session
-st.plotly_chart(diagram, width="stretch", key=f"diagram-{shape}")
+diagram = shared_plot("shape", shape, draw_diagram)                 # one per shape, shared by every session
+plot(diagram, f"diagram-{shape}")
 st.caption("How to read it: time runs left to right; each purple box is the same network at one step, passing its "
            "state along the purple arrows. Orange: what goes in, green: what comes out, at the steps where they do.")
 

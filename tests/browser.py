@@ -96,7 +96,7 @@ def settle(page, quiet_ms=800, timeout_ms=30_000):
 def screenshot(page, name):
     """A full-height screenshot into artifacts/screenshots (Streamlit scrolls inside its own container)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.unrolled-plot'))
         .every(c => c.querySelector('.main-svg'))""", timeout=30_000)                  # every chart drawn
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 50, 6000)})

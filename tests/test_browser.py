@@ -80,8 +80,7 @@ def test_live_training_grows_pauses_and_resumes(browser):  # noqa: F811
 def rnn_norms(page):
     """‖∂L/∂h_t‖ of the vanilla RNN, as drawn in the gradient page's first chart, earliest step first."""
     return page.evaluate("""() => {
-        const plot = document.querySelector('[data-stale="false"] [data-testid="stPlotlyChart"] .js-plotly-plot')
-                  || document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        const plot = document.querySelector('.st-key-v_norms .js-plotly-plot[data-drawn]');
         const trace = plot._fullData.find(t => (t.name || '').includes('RNN'));   // typed arrays decoded
         const xs = Array.from(trace.x), ys = Array.from(trace.y);
         return xs.map((x, i) => [x, ys[i]]).sort((a, b) => a[0] - b[0]).map(p => p[1]);
@@ -91,7 +90,7 @@ def rnn_norms(page):
 def test_gradient_plot_turns_from_vanishing_to_exploding_when_the_scale_crosses_one(browser):  # noqa: F811
     with fresh_server() as url:
         page = open_page(browser, f"{url}/gradients?v_scale=0.9")
-        page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
+        page.locator('.st-key-v_norms .js-plotly-plot[data-drawn]').wait_for()
         settle(page)
         below = rnn_norms(page)
         assert below[0] < below[-1], "at scale 0.9 the gradient should shrink towards the early steps"

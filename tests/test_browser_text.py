@@ -20,7 +20,7 @@ def test_generate_opened_by_its_url_writes_the_engines_text(browser):  # noqa: F
         code.wait_for(timeout=120_000)                                   # a first visit on a busy machine
         code = code.inner_text()
         assert code.strip() == ("((" + greedy.text).strip()
-        page.wait_for_function("""() => document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= 2""",
+        page.wait_for_function("""() => document.querySelectorAll('.unrolled-plot[data-drawn]').length >= 2""",
                                timeout=120_000)                         # the text grid and the distribution
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "generate")

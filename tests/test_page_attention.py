@@ -8,7 +8,7 @@ AppTest does not drive ``run_every`` timers: each ``at.run()`` is one more poll 
 import numpy as np
 import pytest
 
-from apptest import array, attention_seed_run, button, charts, page, shows_training, texts, wait_for_trainings
+from apptest import array, attention_seed_run, button, charts_by_id, page, shows_training, texts, wait_for_trainings
 from rnn_core import attention_study as study
 from rnn_core.examples import ATTENTION_EN, ATTENTION_FR, EXAMPLES
 from rnn_core.model_file import load_model
@@ -30,7 +30,7 @@ def shipped_record():
 
 def chart(at, name):
     """The figure of the chart with key ``name`` (AppTest keeps the key in the element's id)."""
-    (found,) = [c for c, el in zip(charts(at), at.get("plotly_chart"), strict=True) if name in el.proto.id]
+    (found,) = [c for id_, c in charts_by_id(at).items() if name in id_]
     return found
 
 
@@ -148,7 +148,7 @@ def test_another_setting_trains_in_the_worker_once_per_server(control, value):
     at = set_control(page("attention", wait_for_training=False).run(), control, value)
     assert not at.exception
     assert "trains now, once for everyone" in texts(at) and shows_training(at)
-    assert not at.get("plotly_chart")                          # nothing drawn from a model not trained yet
+    assert not charts_by_id(at)                          # nothing drawn from a model not trained yet
     setting = {"at_cell": "gru", "at_score": "additive", "at_seed": 0, control: value}
     key = ("attention", "attention", setting["at_cell"], setting["at_score"], setting["at_seed"])
     job = jobs.pool().get(key)

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from apptest import engine_run, page, texts
+from apptest import charts, engine_run, page, texts
 from rnn_core.data import END
 from viz.step_payload import CAP_BYTES
 
@@ -35,7 +35,7 @@ def test_defaults_send_every_step_of_jazz_with_its_targets_and_equations():
     assert p["probability"] == "P(next letter)"
     assert len(p["equations"]) == 4                                # a_t, h_t, s_t, y_t
     assert p["note"] is None
-    assert "Untrained" in texts(at) and not at.get("plotly_chart")      # every picture is the stepper's
+    assert "Untrained" in texts(at) and not charts(at)      # every picture is the stepper's
 
 
 def test_every_steps_numbers_are_the_engines_to_the_last_bit():

@@ -54,7 +54,11 @@ def test_start_ticks_pause_step_and_reset():
     second = trainer(at).step
     assert second > first
     loss_curve = next(tr for tr in charts(at)[0]["data"] if tr.get("name") == "RNN")
-    assert len(loss_curve["x"]) == second                     # the curve grows with the updates
+    x = [int(v) for v in loss_curve["x"]]
+    # the curve grows with the updates: it starts at the first and ends at the latest (a long one is thinned to
+    # at most 400 points, every k-th and the last, however fast this machine trains)
+    assert x[0] == 1 and x[-1] == second and x == sorted(set(x))
+    assert len(x) == second if second <= 400 else 200 <= len(x) <= 401
     at = button(at, "Pause").click().run()
     assert not at.session_state.train.running
     paused = trainer(at).step

@@ -21,6 +21,7 @@ from viz.attention import comparison_figure
 
 from . import jobs, trained
 from .controls import download_csv
+from .plot import plot
 from .state import CELL_NAMES
 
 
@@ -164,7 +165,7 @@ def why_attention(cell, score, seed):
     if result is None:
         st.warning("The comparison has not been computed for this installation: run `make weights`.")
         return
-    st.plotly_chart(comparison_figure(result), width="stretch", key="att-comparison")
+    plot(comparison_figure(result), "att-comparison")
     st.markdown(
         f"The same {CELL_NAMES[result['cell']]} encoder–decoder, trained on the same pairs from seed {result['seed']}, "
         "translating the 200 held-out sentences: once with attention, once passing only the encoder's final state "

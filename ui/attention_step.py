@@ -14,6 +14,7 @@ import streamlit as st
 from viz.attention import output_figure, step_figure, vectors_figure
 
 from .controls import plain
+from .plot import plot
 
 DIGITS = 3
 
@@ -51,11 +52,9 @@ def draw(tr, t, score, language="English"):
                 f"**{plain(tr.source[j])}** (α = {alpha[j]:.3f}).")
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(step_figure(e, alpha, tr.source, t), width="stretch", key="att-step",
-                        config={"displayModeBar": False})
+        plot(step_figure(e, alpha, tr.source, t), "att-step", config={"displayModeBar": False})
     with right:
-        st.plotly_chart(vectors_figure({"s_{t−1}": s_prev, "s_t": s, "c_t": c}), width="stretch",
-                        key="att-vectors", config={"displayModeBar": False})
+        plot(vectors_figure({"s_{t−1}": s_prev, "s_t": s, "c_t": c}), "att-vectors", config={"displayModeBar": False})
         st.caption("The decoder's state before and after reading the last word, and the context it gathered "
                    "(blue positive, red negative; hover a cell for its value).")
     st.markdown("**The equations at this step, with the numbers** (the word it looks at most, j = "
@@ -91,5 +90,4 @@ def draw(tr, t, score, language="English"):
                                     "weight α_tj": st.column_config.NumberColumn(format="%.4f")})
     with b:
         st.markdown(f"**What it writes: y_{t}**, the {min(8, len(y))} most likely words")
-        st.plotly_chart(output_figure(y, tr.vocab, chosen), width="stretch", key="att-output",
-                        config={"displayModeBar": False})
+        plot(output_figure(y, tr.vocab, chosen), "att-output", config={"displayModeBar": False})

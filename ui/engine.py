@@ -4,7 +4,7 @@
 session sees; keys are the plain settings, so a link's settings hit the same cache entry. Thirty students
 on a teacher's link ask for the same figures: :func:`shared_figure` builds each once per process (Plotly's
 per-property validation is most of a page's server time) and hands out the same object, which nobody
-mutates (``st.plotly_chart`` serialises a copy).
+mutates (``ui.plot`` serialises it).
 """
 
 from dataclasses import dataclass

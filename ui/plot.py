@@ -1,12 +1,12 @@
-"""Plotly charts drawn by the project's own copy of plotly.js, for the pages whose first load is timed.
+"""Every Plotly chart of the app, drawn by the project's own copy of plotly.js.
 
 ``st.plotly_chart`` loads Streamlit's chart chunk: the whole of plotly.js and more, 4.7 MB of JavaScript to
 fetch and compile before the first chart, which put the unrolled graph and gates pages' first load at
 2.6–3.0 s on a quiet machine against 1.4 s for the step-through page (``python -m bench first_load``). The
-cartesian bundle of plotly.js (scatter, bar, heatmap and the like: everything ``viz`` draws on those pages,
-1.5 MB, ``static/``, served by Streamlit's static file serving and cached by the browser) draws the same
-figures. Each figure goes to the browser as its JSON, built once per setting for the whole server
-(:func:`shared_plot`), and is drawn in the page (``ui/components/plot.js``), where the step views find it.
+cartesian bundle of plotly.js (scatter, bar, heatmap and the like: every trace ``viz`` draws; 1.5 MB,
+``static/``, served by Streamlit's static file serving and cached by the browser) draws the same figures.
+Each figure goes to the browser as its JSON (built once per setting for the whole server where the page uses
+:func:`shared_plot`) and is drawn in the page (``ui/components/plot.js``), where the step views find it.
 """
 
 import hashlib
@@ -48,7 +48,12 @@ def shared_plot(name, key, build):
     return _shared_json(name, key, build)
 
 
-def plot(figure, key, config=None):
-    """Draw a figure (a ``go.Figure``, or :func:`shared_plot`'s JSON) under element key ``key``."""
+def plot(figure, key, config=None, where=None):
+    """Draw a figure (a ``go.Figure``, or :func:`shared_plot`'s JSON) under element key ``key``, in ``where``
+    (a column or container; default: where the page is writing)."""
     payload = figure if isinstance(figure, dict) else figure_json(figure)
-    return _COMPONENT(key=key, data={**payload, "src": SRC, "config": dict(config or {})})
+    data = {**payload, "src": SRC, "config": dict(config or {})}
+    if where is None:
+        return _COMPONENT(key=key, data=data)
+    with where:
+        return _COMPONENT(key=key, data=data)

@@ -18,7 +18,8 @@ from rnn_core.generate import generate
 from viz.shapes import attention_figure, loss_figure, probability_figure, truth_table_figure
 
 from .controls import download_csv, input_error, plain
-from .engine import shape_run, shared_figure
+from .engine import shape_run
+from .plot import plot, shared_plot
 
 MAX_REVIEW_WORDS = 30        # a review longer than this is not a "short review" any more
 HELD_OUT = 8                 # held-out reviews shown
@@ -170,9 +171,8 @@ def show_training(result, key):
     """The training's time, final loss and loss curve."""
     rows = pd.DataFrame(result.history)
     last = rows.iloc[-1]
-    st.plotly_chart(loss_figure(rows["step"], rows["loss"], height=210,
-                                title=f"Training: {len(rows)} updates in {last['time']:.2f} s"),
-                    width="stretch", key=f"loss-{key}")
+    plot(loss_figure(rows["step"], rows["loss"], height=210,
+                     title=f"Training: {len(rows)} updates in {last['time']:.2f} s"), f"loss-{key}")
     st.caption(f"How to read it: the loss after each update of the weights, from {rows['loss'].iloc[0]:.3f} "
                f"down to {last['loss']:.4f}; it falls as the network learns the example.")
     download_csv(rows[["step", "loss", "accuracy", "grad_norm", "time"]], f"training-{key}.csv",
@@ -203,9 +203,9 @@ def show_result(shape, before, after, key):
         for col, name, result in zip(cols, ("untrained", "trained"), (before, after), strict=True):
             if result is not None:
                 t = result.table
-                fig = shared_figure("xor", fig_key + (name,), lambda t=t, name=name: truth_table_figure(
+                fig = shared_plot("xor", fig_key + (name,), lambda t=t, name=name: truth_table_figure(
                     t[["x1", "x2"]], t["wanted"], t["output"], title=f"XOR, {name}"))
-                col.plotly_chart(fig, width="stretch", key=f"xor-{name}-{key}")
+                plot(fig, f"xor-{name}-{key}", where=col)
         st.caption("How to read it: each row is one case; left the two input bits, right the XOR wanted and the "
                    "network's output (the probability of 1). Green fills with the value; right means the output "
                    "is on the wanted side of 0.5.")
@@ -220,10 +220,10 @@ def show_result(shape, before, after, key):
         table = _merge(before.table, after.table if after else None, ["first letter", "wanted"])
     elif example == "sentiment":
         t = before.table
-        fig = shared_figure("reviews", fig_key, lambda: probability_figure(
+        fig = shared_plot("reviews", fig_key, lambda: probability_figure(
             t["review"], series, t["wanted value"], horizontal=True, title="Held-out reviews: probability of positive",
             highlight="trained"))
-        st.plotly_chart(fig, width="stretch", key=f"reviews-{key}")
+        plot(fig, f"reviews-{key}")
         st.caption("How to read it: each bar is the network's probability that the review is positive, read "
                    "after its last word; the black mark is the right answer (1 positive, 0 negative). These reviews "
                    "were not in the training set.")
@@ -234,10 +234,10 @@ def show_result(shape, before, after, key):
         for col, b in zip(cols, (1, 2), strict=True):
             rows = t["sentence"] == b
             title = "Sentence 1: probability of a name" if b == 1 else "Sentence 2"
-            fig = shared_figure("kennedy", fig_key + (b,), lambda rows=rows, title=title, b=b: probability_figure(
+            fig = shared_plot("kennedy", fig_key + (b,), lambda rows=rows, title=title, b=b: probability_figure(
                 t.loc[rows, "word"], {k: v[rows] for k, v in series.items()}, t.loc[rows, "wanted"], title=title,
                 height=360, legend=b == 1, highlight="trained"))
-            col.plotly_chart(fig, width="stretch", key=f"kennedy-{b}-{key}")
+            plot(fig, f"kennedy-{b}-{key}", where=col)
         st.caption("How to read it: one output per word, at the same step as the word: the probability that the "
                    "word is a name. Black marks show the right answer: America and Kennedy are names.")
         table = _merge(before.table, after.table if after else None, ["sentence", "step", "word", "wanted"])
@@ -252,9 +252,9 @@ def show_result(shape, before, after, key):
                 written = " ".join(result.table["output"][0].split()) or "(nothing)"
                 col.markdown(f"**{name.capitalize()}:** casa de papel → **{plain(written)}**; attention while writing:")
                 e = result.extra
-                fig = shared_figure("casa", fig_key + (name,),
+                fig = shared_plot("casa", fig_key + (name,),
                                     lambda e=e: attention_figure(e["weights"], e["source"], e["written"]))
-                col.plotly_chart(fig, width="stretch", key=f"attention-{name}-{key}")
+                plot(fig, f"attention-{name}-{key}", where=col)
         st.caption("How to read it: each row is one word the decoder wrote, each column a Spanish word the encoder "
                    "read; the number is the attention weight α, how much of that source word the decoder looked "
                    "at while writing (each row adds up to 1).")
@@ -282,10 +282,9 @@ def show_own_review(text, cell, seed, trained, key):
     final = {name: float(t["output"].iloc[-1]) for name, t in scores.items()}
     verdict = ", ".join(f"{name}: **{'positive' if p > 0.5 else 'negative'}** ({p:.2f})" for name, p in final.items())
     st.markdown(f"Your review → {verdict}")
-    st.plotly_chart(probability_figure(words["word"], {n: t["output"] for n, t in scores.items()},
-                                       title="Your review: probability of positive after each word",
-                                       highlight="trained"),
-                    width="stretch", key=f"own-review-{key}")
+    plot(probability_figure(words["word"], {n: t["output"] for n, t in scores.items()},
+                            title="Your review: probability of positive after each word",
+                            highlight="trained"), f"own-review-{key}")
     st.caption("How to read it: the network answers once, after the last word (the last bars); the earlier bars "
                "show what it would have said had the review stopped at that word.")
     table = words[["step", "word"]].copy()

@@ -21,6 +21,7 @@ from viz.training import curves_figure, gradient_figure, trajectory_figure, weig
 
 from . import training
 from .controls import download_csv, input_error, page_end, plain
+from .plot import plot
 from .state import CELL_NAMES
 
 LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
@@ -171,8 +172,7 @@ def live(session, ticking):
         # finished, diverged, or paused by a click that a timer tick handled: a full run redraws the buttons
         # and switches the timer off
         st.rerun(scope="app")
-    st.plotly_chart(curves_figure({c: t.history for c, t in session.trainers.items()}), width="stretch",
-                    key="curves", config=QUIET)
+    plot(curves_figure({c: t.history for c, t in session.trainers.items()}), "curves", config=QUIET)
     st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
 
 
@@ -200,17 +200,17 @@ def details(session):
     gradients, trajectory, weights = _detail_figures(session)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(gradients, width="stretch", key="gradients", config=QUIET)
+        plot(gradients, "gradients", config=QUIET)
         st.caption("Grey: the gradient's norm as computed; purple: after clipping. When grey towers over purple, "
                    "clipping is holding back an explosion.")
     with right:
         if trajectory is not None:
-            st.plotly_chart(trajectory, width="stretch", key="trajectory", config=QUIET)
+            plot(trajectory, "trajectory", config=QUIET)
         else:
             st.warning("The hidden states have overflowed, so there is no path to draw.")
         st.caption("The top layer's hidden state h_t along the first sequence, projected on its two main "
                    "directions: training spreads apart the states that must lead to different answers.")
-    st.plotly_chart(weights, width="stretch", key="weights", config=QUIET)
+    plot(weights, "weights", config=QUIET)
     st.caption("The weight matrices (blue positive, red negative; gates stacked in PyTorch's order). Watch "
                "structure appear as the loss falls. When a few weights dwarf the rest (on the way to a blow-up), "
                "colours saturate at 5× the median size; hover a cell for its value.")
