@@ -65,14 +65,18 @@ def charts(at):
     """Every Plotly chart's figure as a dict (AppTest sees only the JSON): Streamlit's chart elements, then the
     charts drawn by the project's own plotly.js (``ui.plot``), each kind in page order."""
     return ([json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-            + [json.loads(el.proto.json)["figure"] for el in at.get("bidi_component")
-               if el.proto.component_name == "unrolled_plot"])
+            + [_plotted(el) for el in at.get("bidi_component") if el.proto.component_name == "unrolled_plot"])
+
+
+def _plotted(el):
+    """The figure a ``ui.plot`` chart sends (its JSON text inside the component's data), as a dict."""
+    return json.loads(json.loads(el.proto.json)["figure"])
 
 
 def charts_by_id(at):
     """Every Plotly chart's figure keyed by its element id (which ends with the chart's key), both kinds."""
     found = {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-    found.update({el.proto.id: json.loads(el.proto.json)["figure"] for el in at.get("bidi_component")
+    found.update({el.proto.id: _plotted(el) for el in at.get("bidi_component")
                   if el.proto.component_name == "unrolled_plot"})
     return found
 

@@ -10,11 +10,10 @@ Each figure goes to the browser as its JSON (built once per setting for the whol
 """
 
 import hashlib
-import json
 from pathlib import Path
 
-import plotly.io as pio
 import streamlit as st
+from plotly.io.json import to_json_plotly
 
 from .stepper import FOLDER
 
@@ -29,9 +28,15 @@ _COMPONENT = st.components.v2.component("unrolled_plot", html="", js=(FOLDER / "
 
 
 def figure_json(fig):
-    """A figure as the plain JSON Plotly.js reads, with its signature: ``{"figure", "sig", "height"}``."""
-    text = pio.to_json(fig, validate=False, remove_uids=True)
-    return {"figure": json.loads(text), "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
+    """A figure as the JSON text Plotly.js reads, with its signature: ``{"figure", "sig", "height"}``.
+
+    Encoded straight from the figure's own validated dicts: ``plotly.io.to_json`` first deep-copies the whole
+    figure (``to_dict``) and packs arrays as base64, four times the time on the unrolled graph. Arrays are
+    written as plain numbers (shortest round-trip decimals: the engine's float64 exactly). Sent as text, the
+    component's data is not decoded and encoded again on the server.
+    """
+    text = to_json_plotly({"data": fig._data, "layout": fig._layout})
+    return {"figure": text, "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
             "height": int(fig.layout.height or 450)}
 
 

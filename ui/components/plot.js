@@ -47,7 +47,7 @@ export default function ({ data, parentElement }) {
   gd.__sig = data.sig;
   library(data.src).then((Plotly) => {
     if (gd.__sig !== data.sig) return undefined;        // a newer figure came while the library loaded
-    const fig = data.figure;
+    const fig = typeof data.figure === "string" ? JSON.parse(data.figure) : data.figure;
     return Plotly.react(gd, fig.data, axesWithLook(fig.layout || {}), { responsive: true, ...data.config })
       .then(() => {
         gd.dataset.drawn = data.sig;
