@@ -5,6 +5,7 @@ import streamlit as st
 
 from rnn_core.gradient_study import CHANCE, EXPLODING
 from ui import gradients as ug
+from ui import jobs
 from ui.controls import download_csv, page_end, page_start
 from ui.plot import plot, shared_plot
 from viz import gradients as vg
@@ -93,22 +94,23 @@ c3.segmented_control("Seeds averaged", ug.SEED_COUNTS, key="v_seeds", required=T
                           "shows their mean and, as a bar, the lowest and highest.")
 far, updates, n_seeds = int(v["v_far"]), int(v["v_updates"]), int(v["v_seeds"])
 key = (seed, updates, far, n_seeds)
+asked = st.session_state.setdefault("_v_memory_asked", set())
 if c4.button("Run", type="primary", icon=":material/play_arrow:", key="v_run"):
-    bar = st.progress(0.0, text="Starting")
-    points, wall = ug.memory_experiment(seed, updates, far, lambda k, n, text: bar.progress(k / n, text=text),
-                                        seeds=n_seeds)
-    bar.empty()
-    st.session_state["_v_memory"] = {"key": key, "points": points, "seconds": wall}
-result = st.session_state.get("_v_memory")
-if result and result["key"] == key:
-    points = result["points"]
+    asked.add(key)
+networks = 3 * n_seeds * len(ug.distances_up_to(far))
+job = ug.memory_job(seed, updates, far, n_seeds) if key in asked else None
+if job is not None and job.state == "done":
+    points, seconds = job.value["points"], job.value["seconds"]
     plot(vg.memory_figure(points, CHANCE), "v_memory")
-    trained = sum(p.seconds for p in points)
-    st.caption(ug.HOW_TO_READ["memory"] + f" {len(points)} networks: {result['seconds']:.1f} s on this run "
-               f"({trained:.1f} s of training when first computed; repeats come from the cache).")
+    st.caption(ug.HOW_TO_READ["memory"] + f" {len(points)} networks, trained in {seconds:.1f} s in the server's "
+               "worker process (shared by everyone who runs these settings).")
     download_csv(ug.memory_frame(points), f"memory_over_distance_seed{seed}.csv", key="v_dl_memory")
+elif job is not None:
+    seeds = f"seeds {seed} to {seed + n_seeds - 1}" if n_seeds > 1 else f"seed {seed}"
+    what = f"{networks} networks ({seeds}, up to distance {far})"
+    (jobs.failed if job.state == "failed" else jobs.waiting)(job, what)
 else:
-    st.info(f"Press **Run** to train {3 * n_seeds * len(ug.distances_up_to(far))} networks (about 10 s per seed up "
-            "to distance 20, half a minute up to 40; results are kept for these settings).", icon=":material/info:")
+    st.info(f"Press **Run** to train {networks} networks (about 10 s per seed up to distance 20, half a minute up "
+            "to 40; results are kept for these settings).", icon=":material/info:")
 
 page_end(ug.SETTINGS)

@@ -4,7 +4,7 @@ chosen cell, clipping, the memory experiment in a test-sized setting, and a bad 
 import numpy as np
 import pytest
 
-from apptest import array, button, charts, page, texts
+from apptest import array, button, charts, page, shows_training, texts, wait_for_trainings
 from rnn_core import gradient_study as gs
 
 
@@ -147,3 +147,26 @@ def test_figures_shared_between_sessions_still_follow_each_sessions_settings():
     np.testing.assert_allclose(other_seed["GRU"], expected)
     assert not np.allclose(other_seed["GRU"], first["GRU"])
     assert all(len(v) == 30 for v in other_length.values())
+
+
+def test_memory_experiment_trains_in_the_worker_and_a_second_student_joins_it():
+    """Run puts the networks in the server's worker process: the page answers at once with the waiting state (the
+    replica's thread stays free for the other students), a second session pressing Run on the same settings
+    waits for the same training, and both then draw the engine's recall."""
+    from ui import jobs
+    state = dict(v_len=10, v_far=10, v_updates=50, seed=21)
+    first = page("gradients", timeout=120, wait_for_training=False, **state).run()
+    button(first, "Run").click().run()
+    assert not first.exception
+    assert shows_training(first) and "9 networks (seed 21, up to distance 10)" in texts(first)
+    assert not [c for c in charts(first) if c["data"] and c["data"][0].get("name") == "Vanilla RNN"]
+    job = jobs.pool().get(("memory", ("rnn", "lstm", "gru"), (2, 5, 10), (21,), 16, 50))
+    second = page("gradients", timeout=120, wait_for_training=False, **state).run()
+    button(second, "Run").click().run()
+    assert jobs.pool().get(job.key) is job                                  # joined, not a second training
+    wait_for_trainings()
+    for at in (first.run(), second.run()):
+        spec = _chart(at, "Vanilla RNN")
+        expected = gs.memory_recall("lstm", 10, hidden=16, seed=21, max_steps=50).recall
+        assert array(spec["data"][1]["y"])[2] == pytest.approx(expected)        # the LSTM at distance 10
+        assert "9 networks, trained in" in texts(at)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from rnn_core import gradient_study as gs
 
+from . import jobs, trained
 from .state import Setting
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
@@ -84,25 +85,15 @@ def clipping_runs(lr, clip, hidden, seed):
     return runs, time.perf_counter() - start
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def memory_point(kind, distance, seed, updates):
-    """One cell trained at one distance (see :func:`rnn_core.gradient_study.memory_recall`)."""
-    return gs.memory_recall(kind, int(distance), hidden=MEMORY_HIDDEN, seed=int(seed), max_steps=int(updates))
-
-
-def memory_experiment(seed, updates, far, progress=None, seeds=1):
-    """Every cell at every distance up to ``far``, once per seed ``seed`` … ``seed + seeds - 1``: (points, wall
-    seconds). ``progress(done, total, text)`` is called before each network (and at the end)."""
-    jobs = [(kind, d, s) for d in distances_up_to(far) for kind in KINDS for s in range(int(seed), int(seed) + seeds)]
-    points = []
-    start = time.perf_counter()
-    for k, (kind, d, s) in enumerate(jobs):
-        if progress:
-            progress(k, len(jobs), f"Training the {kind.upper()} at distance {d}, seed {s} ({k + 1} of {len(jobs)})")
-        points.append(memory_point(kind, d, s, int(updates)))
-    if progress:
-        progress(len(jobs), len(jobs), "Done")
-    return points, time.perf_counter() - start
+def memory_job(seed, updates, far, seeds=1):
+    """The worker's job training every cell at every distance up to ``far``, once per seed ``seed`` …
+    ``seed + seeds - 1``: its value is {"points", "seconds"} (``ui.trained.memory_points``). Run in the
+    server's worker process, not the page's thread: 12 to 45 networks, 10 s to a minute, which in the script
+    thread held up every other student on the replica. Everyone asking for the same settings shares the job."""
+    args = (KINDS, distances_up_to(far), tuple(range(int(seed), int(seed) + int(seeds))), MEMORY_HIDDEN,
+            int(updates))
+    return jobs.request(("memory",) + args, trained.memory_points, args,
+                        cost=len(KINDS) * len(args[1]) * len(args[2]))
 
 
 # ---------------------------------------------------------------------- tables

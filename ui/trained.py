@@ -6,6 +6,7 @@ objects from them. No Streamlit here: the worker processes import this module an
 import time
 
 from rnn_core import attention_study as study
+from rnn_core import gradient_study as gs
 from rnn_core import text_model as tm
 from rnn_core.examples import EXAMPLES, own_example
 from rnn_core.trainer import Trainer
@@ -60,3 +61,13 @@ def text_weights(text, cell, hidden, layers, seed):
 def fail(message):
     """A job that fails (for tests of what a page says when a training fails)."""
     raise RuntimeError(message)
+
+
+def memory_points(kinds, distances, seeds, hidden, updates):
+    """The gradients page's memory over distance: every cell in ``kinds`` at every distance, once per seed in
+    ``seeds``, trained until its check set is recalled or ``updates`` run out: {"points": [MemoryPoint] in the
+    order distance, cell, seed; "seconds": the wall time}."""
+    t0 = time.perf_counter()
+    points = [gs.memory_recall(kind, int(d), hidden=int(hidden), seed=int(s), max_steps=int(updates))
+              for d in distances for kind in kinds for s in seeds]
+    return {"points": points, "seconds": time.perf_counter() - t0}
