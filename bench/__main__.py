@@ -30,11 +30,13 @@ BENCHMARKS = {
     "stepping": "bench.stepping",
     "first_load": "bench.first_load",
     "classroom": "bench.classroom",
+    "sessions": "bench.sessions",
     "text": "bench.text",
 }
 #: run only when named: classroom (`make bench-classroom`) starts replicas and a proxy and loads them for a
-#: minute; stepping is also part of pages; first_load (Chromium, a few minutes) when asked
-ON_REQUEST = {"classroom", "stepping", "first_load"}
+#: minute (sessions, the memory of a session, likewise); stepping is also part of pages; first_load (Chromium, a
+#: few minutes) when asked
+ON_REQUEST = {"classroom", "sessions", "stepping", "first_load"}
 
 
 def main(argv=None):
