@@ -122,8 +122,7 @@ sat_right.markdown(
        "near the top)." if stats[worst]["saturated"] > 0 else
        "Here no gate is saturated: every value lies between the thresholds, typical of untrained weights."))
 rows = ug.saturation_rows(stats, {n: f"{vg.TITLES[n][1]} {n}" for n in stats})
-st.dataframe(rows, hide_index=True, column_config={c: st.column_config.NumberColumn(format="percent") for c in
-                                                   ("share near bottom", "share near top", "saturated")})
+st.markdown(ug.saturation_markdown(rows))
 st.caption("Shares of this sequence's values below 0.1 or above 0.9 (the candidate: below −0.8 or above 0.8), "
            "counted by the engine (rnn_core.gate_stats.saturation).")
 download_csv(rows, "gate_saturation.csv", label="Download the saturation table (CSV)", key="g_dl_saturation")

@@ -52,6 +52,21 @@ def saturation_rows(stats, titles):
              "values counted": s["count"]} for name, s in stats.items()]
 
 
+def saturation_markdown(rows):
+    """The saturation table as a Markdown table: shares as percentages with one decimal, each with its threshold.
+
+    A Markdown table, not ``st.dataframe``: the page's first load then does not wait for the data grid's
+    JavaScript (1.2 MB, about 0.2 s of a new browser's first load here). Every cell is a number or a gate's
+    fixed name, never typed text; the CSV download below it has every digit.
+    """
+    lines = ["| gate | share near bottom | share near top | saturated | values counted |", "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        low, high = (f"{r[k]:g}".replace("-", "−") for k in ("bottom threshold", "top threshold"))
+        lines.append(f"| {r['gate']} | {r['share near bottom']:.1%} (< {low}) | {r['share near top']:.1%} (> {high}) "
+                     f"| {r['saturated']:.1%} | {r['values counted']:,} |")
+    return "\n".join(lines)
+
+
 def gate_frame(tokens, blocks_):
     """Tidy table of every value drawn: one row per step, gate (or c, h) and unit (units numbered from 1)."""
     rows = []
