@@ -29,3 +29,21 @@ def test_the_projects_plotly_js_is_served_and_is_the_version_the_figures_are_wri
     version = plotly.offline.get_plotlyjs_version()
     assert f"plotly.js (cartesian - minified) v{version}" in head
     assert f"-{version}.min.js" in LIBRARY
+
+
+def test_charts_are_sent_without_streamlits_placeholder_template():
+    """Streamlit makes its template Plotly's default; its colours are placeholders (#000001…) that only its own
+    chart element replaces. A chart drawn by the project's plotly.js must not carry them, or every colour the
+    figure leaves to the template would be near-black."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import streamlit  # noqa: F401  (registers the template)
+
+    from ui.plot import figure_json
+    assert pio.templates.default == "streamlit"
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[2, 3]))
+    sent = figure_json(fig)["figure"]
+    assert "template" not in json.loads(sent)["layout"] and "#000001" not in sent
+    assert json.loads(sent)["data"][0]["y"] == [2, 3]

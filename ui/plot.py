@@ -33,9 +33,12 @@ def figure_json(fig):
     Encoded straight from the figure's own validated dicts: ``plotly.io.to_json`` first deep-copies the whole
     figure (``to_dict``) and packs arrays as base64, four times the time on the unrolled graph. Arrays are
     written as plain numbers (shortest round-trip decimals: the engine's float64 exactly). Sent as text, the
-    component's data is not decoded and encoded again on the server.
+    component's data is not decoded and encoded again on the server. No template (see below).
     """
-    text = to_json_plotly({"data": fig._data, "layout": fig._layout})
+    # Streamlit makes its own template Plotly's default; its colours are placeholders that only its chart element
+    # replaces, and plot.js sets the page's look itself: 3.4 kB of every figure, left out
+    layout = {k: v for k, v in fig._layout.items() if k != "template"}
+    text = to_json_plotly({"data": fig._data, "layout": layout})
     return {"figure": text, "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
             "height": int(fig.layout.height or 450)}
 

@@ -8,6 +8,9 @@
 // the page's look, where a figure leaves it unset (a template never overrides what the figure says)
 const LOOK = {
   paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+  // Streamlit's categorical colours, for a trace that names none (viz names them nearly everywhere)
+  colorway: ["#0068C9", "#83C9FF", "#FF2B2B", "#FFABAB", "#29B09D", "#7DEFA1", "#FF8700", "#FFD16A", "#6D3FC0",
+    "#D5DAE5"],
   title: { x: 0, xanchor: "left", font: { weight: 600 } },
   xaxis: { automargin: true, showgrid: false, zeroline: false, gridcolor: "#E6EAF1", tickcolor: "#D5DAE5" },
   yaxis: { automargin: true, gridcolor: "#E6EAF1", zerolinecolor: "#D5DAE5", tickcolor: "#D5DAE5" },
