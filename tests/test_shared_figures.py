@@ -1,4 +1,4 @@
-"""Figures shared across sessions (ui.engine.shared_figure): a second student on the same link gets the figure
+"""Figures shared across sessions (ui.plot.shared_plot): a second student on the same link gets the figure
 the first one's run built, and any setting that changes the picture gives another figure."""
 
 import pytest

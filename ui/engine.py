@@ -1,10 +1,8 @@
-"""Cached calls into the engine for the pages, and figures shared by every session of the server.
+"""Cached calls into the engine for the pages.
 
 ``st.cache_data`` hands every caller its own copy (pickled), so a page may not corrupt what another
-session sees; keys are the plain settings, so a link's settings hit the same cache entry. Thirty students
-on a teacher's link ask for the same figures: :func:`shared_figure` builds each once per process (Plotly's
-per-property validation is most of a page's server time) and hands out the same object, which nobody
-mutates (``ui.plot`` serialises it).
+session sees; keys are the plain settings, so a link's settings hit the same cache entry. The figures thirty
+students on a teacher's link ask for are shared as their JSON by ``ui.plot.shared_plot``.
 """
 
 from dataclasses import dataclass
@@ -91,20 +89,6 @@ def shape_run(key, cell, seed, trained):
         model.load_state_dict(result["state"])
         history = result["history"]
     return model, data, ex.learned(model, data), history
-
-
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _shared_figure(name, key, _build):
-    return _build()                       # _build: not part of the key (Streamlit skips "_" arguments)
-
-
-def shared_figure(name, key, build):
-    """``build()``'s figure, built once per ``(name, key)`` in this server process and shared by every session.
-
-    ``key`` must hold every setting the figure depends on (plain values: the run's settings, the step, the
-    view); the figure returned is shared, so it must never be changed (``update_layout`` and the like).
-    """
-    return _shared_figure(name, key, build)
 
 
 def finite(array):

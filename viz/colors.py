@@ -67,8 +67,8 @@ def fixed_frame(layout, margin):
 def base_layout(fig, height=None, title=None, **layout):
     """Shared look: large readable type for projectors, small margins.
 
-    No Plotly template: ``st.plotly_chart`` draws with Streamlit's theme, and resolving a named template
-    costs ~30 ms per figure, a sixth of a click's budget.
+    No Plotly template: the page's look is set where the chart is drawn (``ui/components/plot.js``), and
+    resolving a named template costs ~30 ms per figure, a sixth of a click's budget.
     """
     fig.update_layout(**_look(height, title, layout))
     return fig
