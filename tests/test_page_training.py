@@ -9,7 +9,7 @@ import zipfile
 
 import numpy as np
 
-from apptest import button, charts, page, texts
+from apptest import button, charts, charts_by_id, page, texts
 from rnn_core.examples import EXAMPLES
 from rnn_core.model import SequenceModel
 from rnn_core.model_file import save_model
@@ -41,7 +41,7 @@ def test_defaults_wait_for_start_with_kennedy_untrained():
     assert trainer(at).step == 0 and not at.session_state.train.running
     assert "No updates yet" in texts(at)
     assert "not learned yet" in texts(at)                     # the untrained network's answers, for comparison
-    assert len(charts(at)) == 4
+    assert len(charts(at)) == 3                # loss, path, weights: the gradients wait for the first update
 
 
 def test_start_ticks_pause_step_and_reset():
@@ -247,3 +247,15 @@ def test_after_an_upload_every_setting_and_label_describes_the_uploaded_model():
     assert "settings changed" not in texts(fresh)
     fresh.slider(key="hidden").set_value(8).run()                          # a change now is a change
     assert "settings changed" in texts(fresh)
+
+
+def test_the_gradient_chart_waits_for_the_first_update():
+    """Before any update there are no gradients: the page says where they will appear instead of drawing empty
+    axes; after one Step the chart holds that update's global norm."""
+    at = start()
+    assert not [k for k in charts_by_id(at) if k.endswith("-gradients")]
+    assert any("gradient norms appear here after the first update" in m.value for m in at.info)
+    at = button(at, "Step").click().run()
+    (fig,) = [f for k, f in charts_by_id(at).items() if k.endswith("-gradients")]
+    (line,) = [t for t in fig["data"] if t.get("name") == "global, before"]
+    assert line["y"] == [trainer(at).history[0]["grad_norm"]]

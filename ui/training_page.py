@@ -200,7 +200,10 @@ def details(session):
     gradients, trajectory, weights = _detail_figures(session)
     left, right = st.columns(2)
     with left:
-        plot(gradients, "gradients", config=QUIET)
+        if session.trainer.history:
+            plot(gradients, "gradients", config=QUIET)
+        else:                                   # no update yet: a chart of empty axes would only puzzle
+            st.info("The gradient norms appear here after the first update.", icon=":material/bar_chart:")
         st.caption("Grey: the gradient's norm as computed; purple: after clipping. When grey towers over purple, "
                    "clipping is holding back an explosion.")
     with right:
