@@ -19,9 +19,11 @@ def server():
 def open_logged(browser, url):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(60_000)
-    requested = []
-    page.on("request", lambda r: requested.append(r.url))
+    requested, scripts = [], []
+    page.on("request", lambda r: (requested.append(r.url),
+                                  r.resource_type in ("script", "xhr", "fetch") and scripts.append(r.url)))
     page.goto(url)
+    page.scripts = scripts                   # every script and data request, for the no-CDN checks
     return page, requested
 
 
@@ -31,6 +33,7 @@ def test_unrolled_graph_is_drawn_by_the_projects_plotly_with_the_engines_states(
     page.wait_for_function(DRAWN, arg="u_chart")
     assert any(u.endswith("/app/static/plotly-cartesian-4.1.1.min.js") for u in requested)
     assert not any("/PlotlyChart." in u for u in requested)        # Streamlit's 4.7 MB chart chunk: not loaded
+    assert [u for u in page.scripts if not u.startswith((server, "data:", "blob:"))] == []   # no code from outside
     # the hidden layer's labels beside each node are the engine's ‖h_t‖, in the drawn SVG
     labels = page.evaluate("""() => [...document.querySelectorAll('.st-key-u_chart .scatterlayer .trace')]
         .map((t) => [...t.querySelectorAll('.textpoint text')].map((x) => x.textContent))""")
@@ -48,6 +51,8 @@ def test_every_gate_heatmap_is_drawn_and_the_page_loads_no_chart_chunk(browser, 
         .querySelector(`.st-key-g_heat_${n} .gtitle`).textContent.replaceAll('\\u200b', '')]))""")
     assert titles == {"r": "reset gate rt", "z": "update gate zt", "n": "candidate nt", "h": "hidden state ht"}
     assert not any("/PlotlyChart." in u for u in requested)
+    assert [u for u in page.scripts if not u.startswith((server, "data:", "blob:"))] == []
+    assert page.locator("a.modebar-btn--logo").count() == 0                  # no link out to plotly.com
     page.close()
 
 

@@ -2,8 +2,9 @@
 // cartesian bundle, 1.5 MB), loaded once per tab and cached by the browser, instead of Streamlit's chart chunk
 // (the whole of plotly.js and more, 4.7 MB), which a page's first load had to fetch and compile before
 // its first chart (ui/plot.py says why). The figure is the engine's numbers as viz/ drew them: nothing is
-// computed here. The chart lives in the page, not a shadow root, so Plotly's own styles reach it and the step
-// views find it as `.st-key-<key> .js-plotly-plot`.
+// computed here, and nothing is fetched from outside the server (no CDN, no link out to Plotly's site). The
+// chart lives in the page, not a shadow root, so Plotly's own styles reach it and the step views find it as
+// `.st-key-<key> .js-plotly-plot`.
 
 // the page's look, where a figure leaves it unset (a template never overrides what the figure says)
 const LOOK = {
@@ -51,7 +52,7 @@ export default function ({ data, parentElement }) {
   library(data.src).then((Plotly) => {
     if (gd.__sig !== data.sig) return undefined;        // a newer figure came while the library loaded
     const fig = typeof data.figure === "string" ? JSON.parse(data.figure) : data.figure;
-    return Plotly.react(gd, fig.data, axesWithLook(fig.layout || {}), { responsive: true, ...data.config })
+    return Plotly.react(gd, fig.data, axesWithLook(fig.layout || {}), { responsive: true, displaylogo: false, ...data.config })
       .then(() => {
         gd.dataset.drawn = data.sig;
         if (!gd.__resize) {                               // the column's width changes without a window resize
