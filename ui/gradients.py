@@ -88,7 +88,7 @@ def clipping_runs(lr, clip, hidden, seed):
 def memory_job(seed, updates, far, seeds=1):
     """The worker's job training every cell at every distance up to ``far``, once per seed ``seed`` …
     ``seed + seeds - 1``: its value is {"points", "seconds"} (``ui.trained.memory_points``). Run in the
-    server's worker process, not the page's thread: 12 to 45 networks, 10 s to a minute, which in the script
+    server's worker process, not the page's thread: 9 to 45 networks, 10 s to a minute, which in the script
     thread held up every other student on the replica. Everyone asking for the same settings shares the job."""
     args = (KINDS, distances_up_to(far), tuple(range(int(seed), int(seed) + int(seeds))), MEMORY_HIDDEN,
             int(updates))

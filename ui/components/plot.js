@@ -51,8 +51,9 @@ export default function ({ data, parentElement }) {
   gd.__sig = data.sig;
   library(data.src).then((Plotly) => {
     if (gd.__sig !== data.sig) return undefined;        // a newer figure came while the library loaded
-    const fig = typeof data.figure === "string" ? JSON.parse(data.figure) : data.figure;
-    return Plotly.react(gd, fig.data, axesWithLook(fig.layout || {}), { responsive: true, displaylogo: false, ...data.config })
+    const fig = JSON.parse(data.figure);               // sent as its JSON text (ui.plot.figure_json)
+    const config = { responsive: true, displaylogo: false, ...data.config };
+    return Plotly.react(gd, fig.data, axesWithLook(fig.layout || {}), config)
       .then(() => {
         gd.dataset.drawn = data.sig;
         if (!gd.__resize) {                               // the column's width changes without a window resize
