@@ -241,18 +241,23 @@ def jacobian_map(study, sequence=0, max_steps=60):
     T, S, _ = J.shape
     H = rnn.hidden_size
     steps = np.unique(np.linspace(0, T - 1, min(T, int(max_steps))).round().astype(int))
-    index = {int(t): i for i, t in enumerate(steps)}
     n = len(steps)
     norms = np.full((n, n), np.nan)
+    norms[np.arange(n), np.arange(n)] = 1.0
+    # every drawn start s at once (one product per start, all moved on by J_t together): T batched products
+    # and one batched SVD per drawn step t, instead of one small product and SVD per pair
+    P = np.broadcast_to(np.eye(S), (n, S, S)).copy()              # (n, S, S): ∂s_t/∂s_{steps[j]}
     with np.errstate(over="ignore", invalid="ignore"):
-        for j, s in enumerate(steps):
-            P = np.eye(S)
-            norms[j, j] = 1.0
-            for t in range(s + 1, T):
-                P = J[t] @ P                                             # ∂s_t/∂s_s = J_t ∂s_{t-1}/∂s_s
-                if t in index:
-                    block = P[:H, :H]
-                    norms[index[t], j] = np.linalg.norm(block, 2) if np.all(np.isfinite(block)) else np.inf
+        for t in range(1, T):
+            k = int(np.searchsorted(steps, t))                     # the starts s < t: steps[:k]
+            P[:k] = J[t] @ P[:k]                                   # ∂s_t/∂s_s = J_t ∂s_{t-1}/∂s_s
+            if k < n and steps[k] == t:                            # t is drawn: its row, every start before it
+                blocks = P[:k, :H, :H]
+                finite = np.all(np.isfinite(blocks), axis=(1, 2))
+                row = np.full(k, np.inf)
+                if finite.any():
+                    row[finite] = np.linalg.norm(blocks[finite], 2, axis=(1, 2))
+                norms[k, :k] = row
     return JacobianMap(steps, norms, rnn.kind)
 
 

@@ -61,13 +61,9 @@ def norm_studies(T, scale, nonlinearity, hidden, seed, gate_bias=0.0):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def jacobian_maps(T, scale, nonlinearity, hidden, seed, kinds, gate_bias=0.0):
-    """{kind: JacobianMap} for the first sequence of each cell's study."""
-    out = {}
-    for kind in kinds:
-        study = gs.gradient_by_distance(kind, int(T), float(scale), nonlinearity, int(hidden), int(seed),
-                                        gate_bias=float(gate_bias))
-        out[kind] = gs.jacobian_map(study)
-    return out
+    """{kind: JacobianMap} for the first sequence of each cell's study (the studies of :func:`norm_studies`)."""
+    studies = dict(zip(KINDS, norm_studies(T, scale, nonlinearity, hidden, seed, gate_bias), strict=True))
+    return {kind: gs.jacobian_map(studies[kind]) for kind in kinds}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
