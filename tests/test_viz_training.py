@@ -38,6 +38,22 @@ def test_long_runs_are_thinned_for_drawing_but_keep_the_latest_update():
     assert trace.y[-1] == rows[-1]["loss"]
 
 
+@pytest.mark.parametrize("cells", [("rnn",), ("lstm", "gru")])
+def test_the_live_curves_plain_dicts_draw_what_the_validated_figure_draws(cells):
+    # Live training sends the plain dicts; Plotly.js reads no `title_text`, so a key written the validated
+    # figure's way would silently vanish from the chart
+    import json
+
+    from ui.plot import figure_json
+    histories = {cell: trained(cell, steps=12)[0].history for cell in cells}
+    histories[cells[0]] = histories[cells[0]] + [{"step": 13, "loss": float("nan"), "accuracy": None}]
+    validated = json.loads(figure_json(curves_figure(histories))["figure"])
+    plain = json.loads(figure_json(curves_figure(histories, plain=True))["figure"])
+    assert plain == validated
+    assert plain["layout"]["yaxis"]["title"]["text"] == "loss (log scale)"
+    assert plain["layout"]["hoverlabel"]["font"]["size"] == 15
+
+
 def test_gradient_bars_are_the_latest_norms_before_and_after_clipping():
     trainer, _ = trained(steps=5)
     last = trainer.history[-1]

@@ -28,19 +28,23 @@ _COMPONENT = st.components.v2.component("unrolled_plot", html="", js=(FOLDER / "
 
 
 def figure_json(fig):
-    """A figure as the JSON text Plotly.js reads, with its signature: ``{"figure", "sig", "height"}``.
+    """A figure (``go.Figure`` or plain dicts) as the JSON text Plotly.js reads, with its signature:
+    ``{"figure", "sig", "height"}``.
 
     Encoded straight from the figure's own validated dicts: ``plotly.io.to_json`` first deep-copies the whole
     figure (``to_dict``) and packs arrays as base64, four times the time on the unrolled graph. Arrays are
     written as plain numbers (shortest round-trip decimals: the engine's float64 exactly). Sent as text, the
     component's data is not decoded and encoded again on the server. No template (see below).
     """
-    # Streamlit makes its own template Plotly's default; its colours are placeholders that only its chart element
-    # replaces, and plot.js sets the page's look itself: 3.4 kB of every figure, left out
-    layout = {k: v for k, v in fig._layout.items() if k != "template"}
-    text = to_json_plotly({"data": fig._data, "layout": layout})
+    if isinstance(fig, dict):                                # viz.colors.plain_figure: never validated
+        data, layout = fig["data"], fig["layout"]
+    else:
+        # Streamlit makes its own template Plotly's default; its colours are placeholders that only its chart
+        # element replaces, and plot.js sets the page's look itself: 3.4 kB of every figure, left out
+        data, layout = fig._data, {k: v for k, v in fig._layout.items() if k != "template"}
+    text = to_json_plotly({"data": data, "layout": layout})
     return {"figure": text, "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
-            "height": int(fig.layout.height or 450)}
+            "height": int(layout.get("height") or 450)}
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
@@ -57,9 +61,9 @@ def shared_plot(name, key, build):
 
 
 def plot(figure, key, config=None, where=None):
-    """Draw a figure (a ``go.Figure``, or :func:`shared_plot`'s JSON) under element key ``key``, in ``where``
-    (a column or container; default: where the page is writing)."""
-    payload = figure if isinstance(figure, dict) else figure_json(figure)
+    """Draw a figure (a ``go.Figure``, ``viz.colors.plain_figure``'s dicts or :func:`shared_plot`'s JSON) under
+    element key ``key``, in ``where`` (a column or container; default: where the page is writing)."""
+    payload = figure if isinstance(figure, dict) and "sig" in figure else figure_json(figure)
     data = {**payload, "src": SRC, "config": dict(config or {})}
     if where is None:
         return _COMPONENT(key=key, data=data)

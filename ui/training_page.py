@@ -172,7 +172,7 @@ def live(session, ticking):
         # finished, diverged, or paused by a click that a timer tick handled: a full run redraws the buttons
         # and switches the timer off
         st.rerun(scope="app")
-    plot(curves_figure({c: t.history for c, t in session.trainers.items()}), "curves", config=QUIET)
+    plot(curves_figure({c: t.history for c, t in session.trainers.items()}, plain=True), "curves", config=QUIET)
     st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
 
 

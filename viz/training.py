@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, figure, fixed_frame, panels
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, INPUT, MUTED, figure, fixed_frame, panels, plain_figure
 from .text import esc, esc_all
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -50,11 +50,11 @@ def decade_axis(values, most=MAX_DECADE_TICKS):
                 minor=dict(showgrid=False, ticks=""))
 
 
-def curves_figure(histories, height=380):
+def curves_figure(histories, height=380, plain=False):
     """Loss (log scale) and accuracy against updates, one line per cell. ``histories``: {cell: rows}.
 
     Redrawn several times a second while training, so it is built lean: dict traces, one ``figure`` call,
-    pinned margins, few texts.
+    pinned margins, few texts; ``plain``: as :func:`viz.colors.plain_figure`'s dicts, not validated at all.
     """
     traces = []
     for cell, rows in histories.items():
@@ -72,13 +72,14 @@ def curves_figure(histories, height=380):
                                hovertemplate="update %{x}<br>accuracy %{y:.1%}<extra>" + name + "</extra>"))
     # axis titles rather than panel titles, and a legend only when cells are compared: every text the chart
     # holds is measured again in each redraw
-    layout = panels([1, 1], gap=0.09, xaxis=dict(title_text="update", rangemode="tozero"))
+    layout = panels([1, 1], gap=0.09, xaxis=dict(title=dict(text="update"), rangemode="tozero"))
     losses = [x for rows in histories.values() for x in _column(_thinned(rows), "loss")]
-    layout["yaxis"].update(decade_axis(losses), title_text="loss (log scale)")
-    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%", title_text="accuracy")
+    layout["yaxis"].update(decade_axis(losses), title=dict(text="loss (log scale)"))
+    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%", title=dict(text="accuracy"))
     compare = len(histories) > 1
     fixed_frame(layout, dict(l=80, r=15, t=35 if compare else 15, b=55))
-    return figure(traces, height=height, uirevision="curves", legend=TOP_LEGEND, showlegend=compare, **layout)
+    build = plain_figure if plain else figure
+    return build(traces, height=height, uirevision="curves", legend=dict(TOP_LEGEND), showlegend=compare, **layout)
 
 
 def gradient_figure(rows, height=380):
