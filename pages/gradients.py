@@ -71,15 +71,20 @@ st.markdown(f"A vanilla RNN with **{EXPLODING['nonlinearity']}** and **ρ = {EXP
 c1, c2 = st.columns(2)
 c1.select_slider("Learning rate", ug.LEARNING_RATES, key="v_lr")
 c2.select_slider("Clip the gradient's norm at", ug.CLIPS, key="v_clip")
-runs, seconds = ug.clipping_runs(v["v_lr"], v["v_clip"], hidden, seed)
-plot(shared_plot("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
-                 lambda: vg.clipping_figure(runs, v["v_clip"])), "v_clipping")
-for run in runs:
-    if run.stopped:
-        label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"
-        st.warning(f"{label}: {run.stopped}", icon=":material/warning:")
-st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s.")
-download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
+clipping = ug.clipping_job(v["v_lr"], v["v_clip"], hidden, seed)
+clipping.wait(0.25)              # a free worker trains both runs in about this time: then no waiting note flashes
+if clipping.state == "done":
+    runs, seconds = clipping.value["runs"], clipping.value["seconds"]
+    plot(shared_plot("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
+                     lambda: vg.clipping_figure(runs, v["v_clip"])), "v_clipping")
+    for run in runs:
+        if run.stopped:
+            label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"
+            st.warning(f"{label}: {run.stopped}", icon=":material/warning:")
+    st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s in the server's worker process.")
+    download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
+else:
+    (jobs.failed if clipping.state == "failed" else jobs.waiting)(clipping, "the two runs")
 
 st.subheader("4. Memory over distance")
 st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed, or it and the next two) learns to "

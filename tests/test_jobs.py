@@ -72,6 +72,25 @@ def test_cheaper_queued_trainings_start_first(pool):
     assert big.wait(60) and small.ended <= big.started
 
 
+def test_a_quick_training_does_not_wait_behind_a_long_one():
+    # the gradients page's clipping runs (cost 0) while a minute of attention training holds the worker
+    p = Pool(workers=1, quick=1)
+    try:
+        long = p.submit("long", time.sleep, (120.0,), cost=10)
+        while long.state != "running":
+            time.sleep(0.05)
+        middle = p.submit("middle", time.sleep, (0.0,), cost=1)          # not quick: waits for the worker
+        quick = p.submit(("clipping", 0.1, 1.0, 4, 0), trained.clipping_runs, (0.1, 1.0, 4, 0), cost=0)
+        assert quick.wait(60) and quick.state == "done"
+        assert long.state == "running" and middle.state == "queued"
+        expected = trained.clipping_runs(0.1, 1.0, 4, 0)["runs"]
+        assert [[r["loss"] for r in run.history] for run in quick.value["runs"]] == \
+            [[r["loss"] for r in run.history] for run in expected]
+        assert [run.clip for run in quick.value["runs"]] == [None, 1.0]
+    finally:
+        p.close()
+
+
 def test_worker_processes_end_when_the_server_process_is_killed():
     script = (f"import sys, time\nsys.path.insert(0, {str(ROOT)!r})\nfrom ui.worker import Pool\np = Pool()\n"
               "j = p.submit('k', time.sleep, (120,))\n"

@@ -16,13 +16,15 @@ POLL_SECONDS = 1.0       # the waiting page asks for its job this often (and so 
 
 @st.cache_resource(show_spinner=False)
 def pool():
-    """The trainings pool of this server process (one worker process, started on the first training)."""
-    return worker.Pool(workers=1)
+    """The trainings pool of this server process: one worker process, and one more for the quick jobs (cost 0),
+    each started with its first training."""
+    return worker.Pool(workers=1, quick=1)
 
 
 def request(key, fn, args=(), build=None, cost=1):
     """The job training ``fn(*args)`` for ``key`` (joined if it is already queued, running or done); ``cost``:
-    1 for about a second of training, 10 for about ten."""
+    0 for a fraction of a second (it may run in the quick lane), 1 for about a second of training, 10 for
+    about ten."""
     return pool().submit(key, fn, args, build, cost)
 
 

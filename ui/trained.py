@@ -63,6 +63,15 @@ def fail(message):
     raise RuntimeError(message)
 
 
+def clipping_runs(lr, clip, hidden, seed):
+    """The gradients page's exploding setting trained twice from the same weights, without clipping and clipped
+    at ``clip``: {"runs": [TrainingRun, TrainingRun], "seconds": the wall time of both}."""
+    t0 = time.perf_counter()
+    runs = [gs.train_with_clip(None, lr=float(lr), hidden=int(hidden), seed=int(seed)),
+            gs.train_with_clip(float(clip), lr=float(lr), hidden=int(hidden), seed=int(seed))]
+    return {"runs": runs, "seconds": time.perf_counter() - t0}
+
+
 def memory_points(kinds, distances, seeds, hidden, updates):
     """The gradients page's memory over distance: every cell in ``kinds`` at every distance, once per seed in
     ``seeds``, trained until its check set is recalled or ``updates`` run out: {"points": [MemoryPoint] in the

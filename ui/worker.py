@@ -37,6 +37,7 @@ NICE = 19           # the workers' niceness: the server's own threads get the co
 WANTED = 15.0       # seconds since a page last asked for a job for it to count as wanted
 RETRY = 30.0        # seconds a failed job is kept (its message shown) before it is tried again
 KEEP = 64           # finished jobs kept per pool
+QUICK = 0           # a job of at most this cost may also run in the pool's quick lanes (a fraction of a second)
 
 
 def _watch_parent(parent):
@@ -126,10 +127,15 @@ class Job:
 
 
 class Pool:
-    """``workers`` processes and a queue of jobs; ``submit`` is safe from any session's thread."""
+    """``workers`` processes and a queue of jobs; ``submit`` is safe from any session's thread.
 
-    def __init__(self, workers=1, nice=NICE, wanted=WANTED, keep=KEEP, retry=RETRY):
+    ``quick`` more processes take only jobs of cost at most ``QUICK``, so that a fraction of a second's training
+    (the gradients page's clipping runs) never waits behind a minute of larger ones; each process starts with
+    its first job."""
+
+    def __init__(self, workers=1, nice=NICE, wanted=WANTED, keep=KEEP, retry=RETRY, quick=0):
         self.workers, self.nice, self.wanted, self.keep, self.retry = workers, nice, wanted, keep, retry
+        self.quick = quick
         self._cond = threading.Condition()
         self._jobs = OrderedDict()           # key -> Job, least recently asked first
         self._queue = deque()                # queued Jobs, first asked first
@@ -218,9 +224,10 @@ class Pool:
 
     # ------------------------------------------------------------------ the workers' side
     def _start_threads(self):
-        while len(self._threads) < self.workers:
-            thread = threading.Thread(target=self._dispatch, name=f"training-worker-{len(self._threads)}",
-                                      daemon=True)
+        while len(self._threads) < self.workers + self.quick:
+            lane = len(self._threads) >= self.workers                # the quick lanes come after the workers
+            thread = threading.Thread(target=self._dispatch, args=(QUICK if lane else None,), daemon=True,
+                                      name=f"training-{'quick' if lane else 'worker'}-{len(self._threads)}")
             self._threads.append(thread)
             thread.start()
 
@@ -233,26 +240,28 @@ class Pool:
                                      str(self.nice)], cwd=ROOT, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         return proc, Connection(ours.detach())
 
-    def _next(self):
-        """The next wanted queued job (dropping the unwanted ones), or None when the pool is closed."""
+    def _next(self, most=None):
+        """The next wanted queued job of cost at most ``most`` (None: any), dropping the unwanted ones; None when
+        the pool is closed."""
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
                 for job in [j for j in self._queue if not self._wanted(j, now)]:
                     self._queue.remove(job)                  # nobody waits for it any more
                     self._drop(job, now)
-                if self._queue:
-                    job = min(self._queue, key=lambda j: j.cost)     # the first of the cheapest
+                fits = [j for j in self._queue if most is None or j.cost <= most]
+                if fits:
+                    job = min(fits, key=lambda j: j.cost)            # the first of the cheapest
                     self._queue.remove(job)
                     job.state, job.started = "running", now
                     return job
                 self._cond.wait(1.0)
             return None
 
-    def _dispatch(self):
+    def _dispatch(self, most=None):
         proc = conn = None
         try:
-            while (job := self._next()) is not None:
+            while (job := self._next(most)) is not None:
                 if proc is None or proc.poll() is not None:
                     proc, conn = self._spawn()
                 with self._cond:
