@@ -76,7 +76,7 @@ for k, name in enumerate(names):
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "
            "exact value." + (" The outlined column is the step chosen below; click a column to choose it." if gated
                              else ""))
-download_csv(ug.gate_frame(tokens, blocks), f"gates_{v['cell']}_layer{layer_index + 1}.csv",
+download_csv(lambda: ug.gate_frame(tokens, blocks), f"gates_{v['cell']}_layer{layer_index + 1}.csv",
              label="Download the values (CSV: step, token, gate, unit, value)", key="g_dl_values")
 if v["cell"] == "rnn":
     page_end(SETTINGS)

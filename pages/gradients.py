@@ -44,7 +44,7 @@ plot(shared_plot("v_norms", (T, scale, act, hidden, seed, bias), lambda: vg.norm
 if not all(s.finite for s in studies):
     st.warning("Some norms overflowed the largest floating-point number and are left out of the chart.")
 st.caption(ug.HOW_TO_READ["norms"])
-download_csv(ug.norm_frame(studies), f"gradient_norms_T{T}_scale{scale:g}_{act}.csv", key="v_dl_norms")
+download_csv(lambda: ug.norm_frame(studies), f"gradient_norms_T{T}_scale{scale:g}_{act}.csv", key="v_dl_norms")
 
 st.subheader("2. Eigenvalues of W_hh and the Jacobian products")
 kinds = ("rnn",) if cell == "rnn" else ("rnn", cell)
@@ -56,12 +56,12 @@ if cell == "rnn":
     st.info("Pick **LSTM** or **GRU** as the cell in the sidebar to set it beside the vanilla RNN.",
             icon=":material/info:")
     st.button("Show the LSTM beside it", on_click=show_lstm, icon=":material/swap_horiz:", key="v_to_lstm")
-download_csv(ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
+download_csv(lambda: ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
 maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds, bias)
 plot(shared_plot("v_jacobians", (T, scale, act, hidden, seed, kinds, bias),
                  lambda: vg.jacobian_figure([maps[k] for k in kinds], titles)), "v_jacobians")
 st.caption(ug.HOW_TO_READ["jacobians"])
-download_csv(ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
+download_csv(lambda: ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
              key="v_dl_jacobians")
 
 st.subheader("3. Clipping an exploding gradient")
@@ -72,7 +72,6 @@ c1, c2 = st.columns(2)
 c1.select_slider("Learning rate", ug.LEARNING_RATES, key="v_lr")
 c2.select_slider("Clip the gradient's norm at", ug.CLIPS, key="v_clip")
 clipping = ug.clipping_job(v["v_lr"], v["v_clip"], hidden, seed)
-clipping.wait(0.25)              # a free worker trains both runs in about this time: then no waiting note flashes
 if clipping.state == "done":
     runs, seconds = clipping.value["runs"], clipping.value["seconds"]
     plot(shared_plot("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
@@ -82,9 +81,11 @@ if clipping.state == "done":
             label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"
             st.warning(f"{label}: {run.stopped}", icon=":material/warning:")
     st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s in the server's worker process.")
-    download_csv(ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
-else:
-    (jobs.failed if clipping.state == "failed" else jobs.waiting)(clipping, "the two runs")
+    download_csv(lambda: ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
+elif clipping.state == "failed":
+    jobs.failed(clipping, "the two runs")
+else:                                  # a fraction of a second in a free worker: asked for again soon
+    jobs.waiting(clipping, "the two runs", poll=jobs.QUICK_POLL_SECONDS)
 
 st.subheader("4. Memory over distance")
 st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed, or it and the next two) learns to "

@@ -114,14 +114,11 @@ step_view("u_step_numbers", "u_step", tokens, t, ("numbers",), numbers=u.step_nu
 st.caption("Each row is one hidden unit: its state before and after step t, and the gradient of the loss "
            "with respect to it (LSTM: the cell state c too).")
 
-numbers = u.figure_numbers(rec, data, b)
 d1, d2 = st.columns(2)
 with d1:
-    download_csv(numbers, f"unrolled_{v['example']}_numbers.csv", label="Download the figure's numbers (CSV)",
-                 key="u_download_numbers")
+    download_csv(lambda: u.figure_numbers(rec, data, b), f"unrolled_{v['example']}_numbers.csv",
+                 label="Download the figure's numbers (CSV)", key="u_download_numbers")
 with d2:
-    download_csv(u.record_table(v["example"], v["text"], v["cell"], v["hidden"], v["layers"], v["seed"],
-                                v["weights"]),
-                 f"unrolled_{v['example']}_record.csv", label="Download everything recorded (CSV)",
-                 key="u_download_record")
+    download_csv(lambda: u.record_table(*run_key), f"unrolled_{v['example']}_record.csv",
+                 label="Download everything recorded (CSV)", key="u_download_record")
 page_end(SETTINGS)

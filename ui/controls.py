@@ -119,11 +119,17 @@ def example_title(key):
 
 
 def download_csv(frame, filename, label="Download the numbers (CSV)", key=None):
-    """A download button for a table's numbers."""
-    if not isinstance(frame, pd.DataFrame):
-        frame = pd.DataFrame(frame)
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv",
-                       on_click="ignore", key=key or f"download-{filename}", icon=":material/download:")
+    """A download button for a table's numbers: a DataFrame, rows, or a function of no arguments that makes them.
+
+    The CSV is written when the button is pressed, not at every run of the page: a page's runs are what a
+    class multiplies by thirty, and few of them end in a download (a page with four tables spent a tenth of
+    its run on CSVs nobody asked for). A function also leaves the table itself to the click.
+    """
+    def csv():
+        table = frame() if callable(frame) else frame
+        return (table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)).to_csv(index=False).encode("utf-8")
+    st.download_button(label, csv, file_name=filename, mime="text/csv", on_click="ignore",
+                       key=key or f"download-{filename}", icon=":material/download:")
 
 
 def input_error(err):

@@ -12,6 +12,7 @@ import streamlit as st
 from . import worker
 
 POLL_SECONDS = 1.0       # the waiting page asks for its job this often (and so keeps it wanted)
+QUICK_POLL_SECONDS = 0.3 # … and this often for a quick job (a fraction of a second in the pool's quick lane)
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,13 +55,13 @@ def status_text(job, what):
     return f"Training {what} on this server ({seconds:.0f} s so far)…"
 
 
-def waiting(job, what, note=""):
-    """Draw the waiting state of ``job`` (``note``: a sentence on what the page shows meanwhile) and poll it; once
-    it has finished, the whole page runs again and draws the result."""
-    @st.fragment(run_every=POLL_SECONDS)
-    def poll():
+def waiting(job, what, note="", poll=POLL_SECONDS):
+    """Draw the waiting state of ``job`` (``note``: a sentence on what the page shows meanwhile) and poll it every
+    ``poll`` seconds; once it has finished, the whole page runs again and draws the result."""
+    @st.fragment(run_every=poll)
+    def check():
         pool().get(job.key)                                  # still wanted: keep it queued or running
         if job.finished:
             st.rerun(scope="app")
         st.info(status_text(job, what) + (f" {note}" if note else ""), icon=":material/model_training:")
-    poll()
+    check()
