@@ -14,9 +14,8 @@ import html
 
 import numpy as np
 import plotly.colors as pcolors
-import plotly.graph_objects as go
 
-from .colors import DIVERGING, HIDDEN, MUTED, SEQUENTIAL, TEXT, base_layout
+from .colors import DIVERGING, HIDDEN, MUTED, SEQUENTIAL, TEXT, figure
 
 #: each quantity's symbol and name
 TITLES = {
@@ -62,17 +61,20 @@ def _tick_angle(tokens):
     return 0 if T <= 3 or (longest <= 2 and T <= 30) else -45 if T <= 24 else -90
 
 
-def _step_axis(fig, tokens, **where):
+def _step_axis(tokens):
+    """The x axis of steps: each step's input token as its label (every k-th step's on a long input)."""
     T = len(tokens)
     every = max(1, int(np.ceil(T / MAX_TICKS)))
     steps = list(range(0, T, every))
-    fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[token_label(tokens[t]) for t in steps],
-                     tickfont=dict(size=17, color=TEXT), tickangle=_tick_angle(tokens), title_text="step t (input)",
-                     **where)
+    return dict(tickmode="array", tickvals=steps, ticktext=[token_label(tokens[t]) for t in steps],
+                tickfont=dict(size=17, color=TEXT), tickangle=_tick_angle(tokens), title=dict(text="step t (input)"))
 
 
 def gate_heatmap(name, values, tokens, height=None, outline=False):
     """One quantity over time: x = step (its input token as tick label), y = unit, colour = value.
+
+    Built in one :func:`viz.colors.figure` call (seven of them per setting on the gates page: Plotly's
+    ``update_layout`` and ``update_xaxes`` took two thirds of the page's run).
 
     Parameters
     ----------
@@ -87,25 +89,25 @@ def gate_heatmap(name, values, tokens, height=None, outline=False):
     zmin, zmax = value_range(name, values)
     symbol = TITLES[name][0]
     hover = [[[t, token_label(tok)] for t, tok in enumerate(tokens)]] * H            # (H, T, 2): step, input
-    fig = go.Figure(go.Heatmap(
-        z=values.T, x=np.arange(T), y=np.arange(1, H + 1), zmin=zmin, zmax=zmax, colorscale=_scale(name),
-        xgap=1, ygap=1, customdata=hover, name=symbol,
+    trace = dict(
+        type="heatmap", z=values.T, x=np.arange(T), y=np.arange(1, H + 1), zmin=zmin, zmax=zmax,
+        colorscale=_scale(name), xgap=1, ygap=1, customdata=hover, name=symbol,
         texttemplate="%{z:.2f}" if T <= MAX_LABELLED[0] and H <= MAX_LABELLED[1] else None, textfont=dict(size=13),
         colorbar=dict(thickness=14, len=0.9, tickfont=dict(size=13)),
         hovertemplate=(f"step %{{customdata[0]}} · input %{{customdata[1]}}<br>unit %{{y}}<br>"
-                       f"{symbol} = %{{z:.6f}}<extra></extra>"),
-    ))
+                       f"{symbol} = %{{z:.6f}}<extra></extra>"))
+    layout = dict(xaxis=_step_axis(tokens),
+                  yaxis=dict(autorange="reversed", title=dict(text="unit"), tickfont=dict(size=14, color=TEXT),
+                             tickmode="array" if H <= 16 else "auto",
+                             tickvals=list(range(1, H + 1)) if H <= 16 else None),
+                  uirevision=f"gate-{name}")
     if outline:
-        fig.update_layout(shapes=[dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=0.5, y1=H + 0.5, name=f"step {t}",
-                                       opacity=0, line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
-                                  for t in range(T)])
-    _step_axis(fig, tokens)
-    fig.update_yaxes(autorange="reversed", title_text="unit", tickfont=dict(size=14, color=TEXT),
-                     tickmode="array" if H <= 16 else "auto", tickvals=list(range(1, H + 1)) if H <= 16 else None)
+        layout["shapes"] = [dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=0.5, y1=H + 0.5, name=f"step {t}",
+                                 opacity=0, line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
+                            for t in range(T)]
     slant = 0 if _tick_angle(tokens) == 0 else min(12, max(len(str(t)) for t in tokens)) * 9
-    base_layout(fig, height=height or max(260, 130 + 24 * H + slant), title=title_of(name))
-    fig.update_layout(uirevision=f"gate-{name}", title_font=dict(size=20, color=HIDDEN))
-    return fig
+    return figure([trace], height=height or max(260, 130 + 24 * H + slant),
+                  title=dict(text=title_of(name), font=dict(size=20, color=HIDDEN)), **layout)
 
 
 def saturation_figure(stats):
@@ -118,21 +120,17 @@ def saturation_figure(stats):
     high = [stats[n]["high"] for n in names]
     middle = [1.0 - a - b for a, b in zip(low, high, strict=True)]
     labels = [f"{TITLES[n][1]} {TITLES[n][0]}" for n in names]
-    fig = go.Figure()
-    for part, share, color in (("near the bottom (shut / −1)", low, MUTED),
-                               ("in between", middle, "#FFFFFF"),
-                               ("near the top (open / +1)", high, HIDDEN)):
-        fig.add_trace(go.Bar(
-            y=labels, x=share, name=part, orientation="h", marker=dict(color=color, line=dict(color=MUTED, width=1)),
-            text=[f"{s:.0%}" for s in share], textposition="inside", insidetextanchor="middle", textangle=0,
-            textfont=dict(size=16), hovertemplate=f"%{{y}}<br>{part}: %{{x:.1%}}<extra></extra>",
-        ))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", tickfont=dict(size=13))
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=16, color=TEXT))
-    base_layout(fig, height=120 + 48 * len(names), title="How saturated each gate is")
-    fig.update_layout(uirevision="gate-saturation", barmode="stack", uniformtext=dict(minsize=13, mode="hide"),
-                      legend=dict(orientation="h", y=-0.2, font=dict(size=14), traceorder="normal"))
-    return fig
+    traces = [dict(type="bar", y=labels, x=share, name=part, orientation="h",
+                   marker=dict(color=color, line=dict(color=MUTED, width=1)), text=[f"{s:.0%}" for s in share],
+                   textposition="inside", insidetextanchor="middle", textangle=0, textfont=dict(size=16),
+                   hovertemplate=f"%{{y}}<br>{part}: %{{x:.1%}}<extra></extra>")
+              for part, share, color in (("near the bottom (shut / −1)", low, MUTED), ("in between", middle, "#FFFFFF"),
+                                         ("near the top (open / +1)", high, HIDDEN))]
+    return figure(traces, height=120 + 48 * len(names), title="How saturated each gate is",
+                  xaxis=dict(range=[0, 1], tickformat=".0%", tickfont=dict(size=13)),
+                  yaxis=dict(autorange="reversed", tickfont=dict(size=16, color=TEXT)), uirevision="gate-saturation",
+                  barmode="stack", uniformtext=dict(minsize=13, mode="hide"),
+                  legend=dict(orientation="h", y=-0.2, font=dict(size=14), traceorder="normal"))
 
 
 def cell_color(name, value, vmax=None):
