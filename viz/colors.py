@@ -59,7 +59,9 @@ def _look(height, title, layout):
     """The shared layout (large type for projectors, small margins) with ``layout`` on top of it."""
     margin = dict(l=10, r=10, t=50 if title else 20, b=10)
     margin.update(layout.pop("margin", {}))
-    return dict(font=FONT, margin=margin, title=title, height=height, hoverlabel=dict(font=dict(size=15)), **layout)
+    hoverlabel = dict(font=dict(size=15))
+    hoverlabel.update(layout.pop("hoverlabel", {}))
+    return dict(font=FONT, margin=margin, title=title, height=height, hoverlabel=hoverlabel, **layout)
 
 
 def fixed_frame(layout, margin):

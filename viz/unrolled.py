@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from rnn_core.flow import gradient_flow
 
-from .colors import HIDDEN, INPUT, MUTED, OUTPUT, TEXT, base_layout, rgba
+from .colors import HIDDEN, INPUT, MUTED, OUTPUT, TEXT, base_layout, figure, rgba
 from .text import esc
 
 LOSS = "#4A5568"                          # the loss node: dark grey, neither input, state nor output
@@ -113,13 +113,14 @@ def _rows(L):
     return {"x": 0, **{f"h{l}": 1 + l for l in range(L)}, "y": L + 1, "loss": L + 2}
 
 
-def _row_labels(fig, L, output_labels):
+def _row_labels(L, output_labels):
+    """The y axis: each row's name, in its colour."""
     rows = _rows(L)
     out = f"output y<br>P({esc(output_labels[0])})" if len(output_labels) == 1 else "output y"
     text = {"x": ("input x", INPUT), "y": (out, OUTPUT), "loss": ("loss ℓ", LOSS)}
     for l in range(L):
         text[f"h{l}"] = ("hidden h" if L == 1 else f"layer {l + 1} h", HIDDEN)
-    fig.update_yaxes(tickvals=list(rows.values()), ticktext=[
+    return dict(tickvals=list(rows.values()), ticktext=[
         f"<span style='color:{c}'><b>{t}</b></span>" for t, c in (text[k] for k in rows)], tickfont=dict(size=16),
         showgrid=False, zeroline=False, range=[-1.0, L + 2.6])
 
@@ -137,8 +138,9 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
     steps : range or None              the steps to draw (default: every real step of sequence b)
     height : int or None
 
-    Traces (in order): the arrows' hover points (backward view only), then the nodes: the start state,
-    x_t, one trace per layer h_t, y_t, ℓ_t; every node's ``customdata`` row starts with its step t.
+    Built whole in one :func:`viz.colors.figure` call (half the time of adding traces one by one). Traces (in
+    order): the arrows' hover points (backward view only), then the nodes: the start state, x_t, one trace per
+    layer h_t, y_t, ℓ_t; every node's ``customdata`` row starts with its step t.
     Every step drawn has a highlight (a shape named ``step t``, hidden) and a label (an annotation named
     ``label t``): the browser shows the chosen step's highlight and makes its label bold.
     """
@@ -152,7 +154,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
     ts = np.arange(t0, t1)
     rows = _rows(L)
     flow = gradient_flow(rec)
-    fig = go.Figure()
+    traces = []                                            # built whole at the end: one figure call
     notes = []                                             # annotations, set once at the end (much faster)
     backward = view == "backward"
 
@@ -203,10 +205,10 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
                     back((t, rows[f"h{l}"]), (t - 1, rows[f"h{l}"]), flow.from_next[l, t - 1, b], big,
                          f"recurrent l={l} t={t}", f"from h{sub(t)} back into h{sub(t - 1)}"
                          + (f" (layer {l + 1})" if L > 1 else "") + ": (∂h_t/∂h_{t−1})ᵀ ∂L/∂h_t", t)
-        fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers", name="gradient along each arrow",
-                                 marker=dict(size=14, opacity=0), hovertext=hover_text,
-                                 customdata=np.array(hover_step)[:, None], showlegend=False,
-                                 hovertemplate="%{hovertext}<extra></extra>"))
+        traces.append(dict(type="scatter", x=hover_x, y=hover_y, mode="markers", name="gradient along each arrow",
+                           marker=dict(size=14, opacity=0), hovertext=hover_text,
+                           customdata=np.array(hover_step)[:, None], showlegend=False,
+                           hovertemplate="%{hovertext}<extra></extra>"))
     else:
         for t in ts:
             _arrow(notes, (t, rows["x"]), (t, rows["h0"]), 2.5, INPUT, f"x-h t={t}")
@@ -230,7 +232,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
             value = flow.from_next[l, t0 - 1, b] if t0 > 0 else flow.into_initial[l, b]
             words += f"<br>‖∂L/∂h‖ = {value:.4g}"
         start_text.append(words)
-    fig.add_trace(go.Scatter(
+    traces.append(dict(type="scatter",
         x=np.full(L, t0 - 0.8), y=[rows[f"h{l}"] for l in range(L)], mode="markers", name="start state",
         marker=dict(size=SMALL, color="#EDF2F7", line=dict(color=MUTED, width=2)), hovertext=start_text,
         customdata=np.full((L, 1), t0), hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
@@ -243,7 +245,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
         if backward:
             words += f"<br>‖∂L/∂x‖ = {flow.into_input[t, b]:.4g}"
         x_text.append(words)
-    fig.add_trace(go.Scatter(
+    traces.append(dict(type="scatter",
         x=ts, y=np.full(len(ts), rows["x"]), mode="markers+text", name="x_t (input)",
         marker=dict(size=NODE, color=tint(INPUT, 0.82), line=dict(color=INPUT, width=2.5), symbol="circle"),
         text=[f"<b>{token_text(tokens[t])}</b>" for t in ts], textposition="bottom center",
@@ -273,7 +275,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
             texts.append(words)
         for t, v in zip(ts, shown, strict=True):
             dark_text[(t, f"h{l}")] = largest > 0 and v / largest < 0.45
-        fig.add_trace(go.Scatter(
+        traces.append(dict(type="scatter",
             x=ts, y=np.full(len(ts), rows[f"h{l}"]), mode="markers+text", name=f"h_t (layer {l + 1})",
             marker=dict(size=NODE, color=[_fill(HIDDEN, v, largest) for v in shown],
                         line=dict(color=HIDDEN, width=2.5)),
@@ -290,7 +292,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
         if backward:
             words += f"<br>‖∂L/∂z{sub(t)}‖ = {flow.into_output[t, b]:.4g}"
         y_text.append(words)
-    fig.add_trace(go.Scatter(
+    traces.append(dict(type="scatter",
         x=ts, y=np.full(len(ts), rows["y"]), mode="markers+text", name="y_t (output)",
         marker=dict(size=NODE, color=tint(OUTPUT, 0.82), line=dict(color=OUTPUT, width=2.5)),
         text=[prediction_text(head.y[t, b], output_labels) for t in ts], textposition="middle right",
@@ -298,7 +300,7 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False))
 
     losses = head.step_loss[ts, b]
-    fig.add_trace(go.Scatter(
+    traces.append(dict(type="scatter",
         x=ts, y=np.full(len(ts), rows["loss"]), mode="markers+text", name="ℓ_t (loss)",
         marker=dict(size=SMALL, color=tint(LOSS, 0.82), symbol="square", line=dict(color=LOSS, width=2)),
         text=[short(v) for v in losses], textposition="middle right", textfont=dict(size=14, color=LOSS),
@@ -314,8 +316,8 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
             names_y.append(rows[key])
             names.append(f"{label}{sub(t)}{layer_mark}")
             colors.append(TEXT if dark_text.get((t, key)) else "#FFFFFF")
-    fig.add_trace(go.Scatter(x=names_x, y=names_y, mode="text", text=names, name="node names", hoverinfo="skip",
-                             textfont=dict(size=13, color=colors), showlegend=False))
+    traces.append(dict(type="scatter", x=names_x, y=names_y, mode="text", text=names, name="node names",
+                       hoverinfo="skip", textfont=dict(size=13, color=colors), showlegend=False))
     notes.append(dict(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
                        font=dict(size=14, color=LOSS), align="left",
                        text=("beside each h: ‖∂L/∂h_t‖, all that reaches it<br>ℓ → y arrows: on a scale of their own"
@@ -331,21 +333,18 @@ def unrolled_figure(rec, tokens, output_labels, b=0, view="forward", steps=None,
                            text=(f"step {t1} →" if t1 == length - 1 else f"steps {t1}…{length - 1} →"),
                            font=dict(size=13, color=MUTED)))
     if backward:
-        fig.add_trace(go.Scatter(
+        traces.append(dict(type="scatter",
             x=[None], y=[None], mode="markers", name="scale", showlegend=False, hoverinfo="skip",
             marker=dict(color=[0.0], cmin=0.0, cmax=big, colorscale=FLOW_SCALE, showscale=True,
                         colorbar=dict(title=dict(text="‖gradient‖ along an arrow", side="top", font=dict(size=14)),
                                       orientation="h",
                                       thickness=12, len=0.32, x=1.0, xanchor="right", y=-0.02, yanchor="top",
                                       tickformat=".2~g", nticks=5))))
-    fig.update_xaxes(visible=False, range=[t0 - 1.15, t1 - 1 + 1.0])
-    _row_labels(fig, L, output_labels)
-    fig.update_layout(annotations=notes, shapes=shapes)
-    base_layout(fig, height=height or 130 + 85 * (L + 3) + (40 if backward else 0))
-    fig.update_layout(hoverlabel=dict(bgcolor="#FFFFFF", font=dict(color=TEXT, size=15)))
-    fig.update_layout(showlegend=False, uirevision=f"unrolled-{view}", dragmode=False, clickmode="event",
-                      margin=dict(l=10, r=10, t=20, b=80 if backward else 40))
-    return fig
+    return figure(traces, height=height or 130 + 85 * (L + 3) + (40 if backward else 0),
+                  xaxis=dict(visible=False, range=[t0 - 1.15, t1 - 1 + 1.0]), yaxis=_row_labels(L, output_labels),
+                  annotations=notes, shapes=shapes, hoverlabel=dict(bgcolor="#FFFFFF", font=dict(color=TEXT, size=15)),
+                  showlegend=False, uirevision=f"unrolled-{view}", dragmode=False, clickmode="event",
+                  margin=dict(l=10, r=10, t=20, b=80 if backward else 40))
 
 
 def _one_hot(x):
@@ -418,7 +417,7 @@ def rolled_figure(rec, tokens, output_labels, b=0, view="forward", height=None):
         notes.append(dict(x=0, y=L + 2.45, yanchor="bottom", showarrow=False, text=f"<b>values at t = {t}</b>",
                           name=f"step {t}", opacity=0, font=dict(size=15, color=TEXT)))
     fig.update_xaxes(visible=False, range=[-1.3, 1.6])
-    _row_labels(fig, L, output_labels)
+    fig.update_yaxes(**_row_labels(L, output_labels))
     fig.update_layout(annotations=notes)
     base_layout(fig, height=height or 130 + 92 * (L + 3))
     fig.update_layout(hoverlabel=dict(bgcolor="#FFFFFF", font=dict(color=TEXT, size=15)))
