@@ -74,7 +74,7 @@ def test_cheaper_queued_trainings_start_first(pool):
 
 def test_a_quick_training_does_not_wait_behind_a_long_one():
     # the gradients page's clipping runs (cost 0) while a minute of attention training holds the worker
-    p = Pool(workers=1, quick=1)
+    p = Pool(workers=1, quick=1, quick_idle=1.0, wanted=600)    # wanted throughout: nobody polls them here
     try:
         long = p.submit("long", time.sleep, (120.0,), cost=10)
         while long.state != "running":
@@ -87,6 +87,22 @@ def test_a_quick_training_does_not_wait_behind_a_long_one():
         assert [[r["loss"] for r in run.history] for run in quick.value["runs"]] == \
             [[r["loss"] for r in run.history] for run in expected]
         assert [run.clip for run in quick.value["runs"]] == [None, 1.0]
+        assert len(p.pids()) == 2                                        # the worker and the quick lane
+        long_pid = next(pid for pid in p.pids() if pid != p._pids["training-quick-1"].pid)
+        deadline = time.monotonic() + 30
+        while len(p.pids()) > 1 and time.monotonic() < deadline:         # the quick lane idle: its process ends
+            time.sleep(0.2)
+        assert p.pids() == [long_pid] and long.state == "running"
+    finally:
+        p.close()
+
+
+def test_a_quick_training_goes_to_an_idle_worker_without_a_process_of_its_own():
+    p = Pool(workers=1, quick=1, wanted=600)
+    try:
+        quick = p.submit("quick", time.sleep, (0.0,), cost=0)
+        assert quick.wait(60) and quick.state == "done"
+        assert len(p.pids()) == 1 and "training-worker-0" in p._pids and "training-quick-1" not in p._pids
     finally:
         p.close()
 

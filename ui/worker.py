@@ -38,6 +38,7 @@ WANTED = 15.0       # seconds since a page last asked for a job for it to count 
 RETRY = 30.0        # seconds a failed job is kept (its message shown) before it is tried again
 KEEP = 64           # finished jobs kept per pool
 QUICK = 0           # a job of at most this cost may also run in the pool's quick lanes (a fraction of a second)
+QUICK_IDLE = 60.0   # seconds a quick lane's process is kept without a job (its memory comes back after a class)
 
 
 def _watch_parent(parent):
@@ -129,13 +130,14 @@ class Job:
 class Pool:
     """``workers`` processes and a queue of jobs; ``submit`` is safe from any session's thread.
 
-    ``quick`` more processes take only jobs of cost at most ``QUICK``, so that a fraction of a second's training
-    (the gradients page's clipping runs) never waits behind a minute of larger ones; each process starts with
-    its first job."""
+    ``quick`` more processes take only jobs of cost at most ``QUICK``, and only while every worker is busy, so
+    that a fraction of a second's training (the gradients page's clipping runs) never waits behind a minute of
+    larger ones. Each process starts with its first job; a quick lane's ends after ``quick_idle`` s without one."""
 
-    def __init__(self, workers=1, nice=NICE, wanted=WANTED, keep=KEEP, retry=RETRY, quick=0):
+    def __init__(self, workers=1, nice=NICE, wanted=WANTED, keep=KEEP, retry=RETRY, quick=0, quick_idle=QUICK_IDLE):
         self.workers, self.nice, self.wanted, self.keep, self.retry = workers, nice, wanted, keep, retry
-        self.quick = quick
+        self.quick, self.quick_idle = quick, quick_idle
+        self._busy = 0                       # workers (not quick lanes) running a job now
         self._cond = threading.Condition()
         self._jobs = OrderedDict()           # key -> Job, least recently asked first
         self._queue = deque()                # queued Jobs, first asked first
@@ -240,46 +242,68 @@ class Pool:
                                      str(self.nice)], cwd=ROOT, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         return proc, Connection(ours.detach())
 
-    def _next(self, most=None):
-        """The next wanted queued job of cost at most ``most`` (None: any), dropping the unwanted ones; None when
-        the pool is closed."""
+    def _next(self, most=None, idle=None):
+        """The next wanted queued job (dropping the unwanted ones): for a worker (``most`` None) any, for a quick
+        lane one of cost at most ``most`` while every worker is busy. None when the pool is closed, or after
+        ``idle`` seconds without a job."""
+        since = time.monotonic()
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
                 for job in [j for j in self._queue if not self._wanted(j, now)]:
                     self._queue.remove(job)                  # nobody waits for it any more
                     self._drop(job, now)
-                fits = [j for j in self._queue if most is None or j.cost <= most]
+                lane_open = most is None or self._busy >= self.workers
+                fits = [j for j in self._queue if lane_open and (most is None or j.cost <= most)]
                 if fits:
                     job = min(fits, key=lambda j: j.cost)            # the first of the cheapest
                     self._queue.remove(job)
                     job.state, job.started = "running", now
+                    if most is None:
+                        self._busy += 1
+                        self._cond.notify_all()              # a quick job queued behind this one may go now
                     return job
+                if idle is not None and now - since > idle:
+                    return None
                 self._cond.wait(1.0)
             return None
 
     def _dispatch(self, most=None):
         proc = conn = None
         try:
-            while (job := self._next(most)) is not None:
-                if proc is None or proc.poll() is not None:
-                    proc, conn = self._spawn()
-                with self._cond:
-                    self.started += 1
-                    self._pids[threading.current_thread().name] = proc
-                try:
-                    conn.send((job.fn, job.args))
-                    reply = self._await(job, proc, conn)
-                except (OSError, EOFError):
-                    reply = (False, RuntimeError("the training process stopped unexpectedly"))
-                if reply is None:                            # stopped: nobody wanted it any more
+            while not self._closed:
+                job = self._next(most, idle=self.quick_idle if most is not None and proc is not None else None)
+                if job is None:                              # closed, or a quick lane idle: its process ends
                     proc = self._end(proc)
                     continue
-                if proc.poll() is not None:
-                    proc = self._end(proc)
-                self._finish(job, *reply)
+                try:
+                    proc, conn = self._run(job, proc, conn)
+                finally:
+                    if most is None:
+                        with self._cond:
+                            self._busy -= 1
         finally:
             self._end(proc)
+
+    def _run(self, job, proc, conn):
+        """Run ``job`` in the worker ``proc`` (a fresh one if there is none or it ended); the worker to use next
+        as (proc, conn), proc None when it had to end."""
+        if proc is None or proc.poll() is not None:
+            proc, conn = self._spawn()
+        with self._cond:
+            self.started += 1
+            self._pids[threading.current_thread().name] = proc
+        try:
+            conn.send((job.fn, job.args))
+            reply = self._await(job, proc, conn)
+        except (OSError, EOFError):
+            reply = (False, RuntimeError("the training process stopped unexpectedly"))
+        if reply is None:                            # stopped: nobody wanted it any more
+            return self._end(proc), None
+        if proc.poll() is not None:
+            proc = self._end(proc)
+        self._finish(job, *reply)
+        return proc, conn
 
     def _await(self, job, proc, conn):
         while True:
