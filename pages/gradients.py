@@ -83,9 +83,9 @@ if clipping.state == "done":
     st.caption(ug.HOW_TO_READ["clipping"] + f" Both runs took {seconds:.2f} s in the server's worker process.")
     download_csv(lambda: ug.clipping_frame(runs), "clipping.csv", key="v_dl_clipping")
 elif clipping.state == "failed":
-    jobs.failed(clipping, "the two runs")
+    jobs.failed(clipping, "the two clipping runs")
 else:                                  # a fraction of a second in a free worker: asked for again soon
-    jobs.waiting(clipping, "the two runs", poll=jobs.QUICK_POLL_SECONDS)
+    jobs.waiting(clipping, "the two clipping runs", poll=jobs.QUICK_POLL_SECONDS)
 
 st.subheader("4. Memory over distance")
 st.markdown(f"Each cell ({ug.MEMORY_HIDDEN} hidden units, the sidebar's seed, or it and the next two) learns to "
