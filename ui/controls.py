@@ -30,7 +30,7 @@ def page_start(title, intro, page_settings=(), sidebar=True, example_picker=True
 
     Call first on every page: Streamlit runs each page file alone, without ``app.py``.
     """
-    page_shell()
+    page_shell(title)
     settings = tuple(SHARED) + tuple(page_settings)
     state.init(settings)
     state.keep(settings)
