@@ -84,6 +84,7 @@ def details():
 
 
 live()
+st.caption(tp.CURVES_CAPTION)
 details()
 
 st.subheader("Keep what you trained")

@@ -173,7 +173,10 @@ def live(session, ticking):
         # and switches the timer off
         st.rerun(scope="app")
     plot(curves_figure({c: t.history for c, t in session.trainers.items()}, plain=True), "curves", config=QUIET)
-    st.caption("Loss on a log scale (it should fall) and the share of targets predicted right (it should rise).")
+
+
+#: under the loss curves, drawn by the whole page's run: every element in the tick's fragment is sent again each tick
+CURVES_CAPTION = "Loss on a log scale (it should fall) and the share of targets predicted right (it should rise)."
 
 
 def _detail_figures(session):
