@@ -39,8 +39,9 @@ hidden, seed, cell = int(v["hidden"]), int(v["seed"]), v["cell"]
 
 st.subheader("1. How far back the gradient reaches")
 studies = ug.norm_studies(T, scale, act, hidden, seed, bias)
-# every figure is built once per setting and shared by the sessions asking for it (read-only)
-plot(shared_plot("v_norms", (T, scale, act, hidden, seed, bias), lambda: vg.norm_by_step_figure(studies)), "v_norms")
+# every figure is built once per setting and shared by the sessions asking for it (read-only), as plain dicts
+plot(shared_plot("v_norms", (T, scale, act, hidden, seed, bias),
+                 lambda: vg.norm_by_step_figure(studies, plain=True)), "v_norms")
 if not all(s.finite for s in studies):
     st.warning("Some norms overflowed the largest floating-point number and are left out of the chart.")
 st.caption(ug.HOW_TO_READ["norms"])
@@ -50,7 +51,8 @@ st.subheader("2. Eigenvalues of W_hh and the Jacobian products")
 kinds = ("rnn",) if cell == "rnn" else ("rnn", cell)
 titles = [vg.cell_label(k, act) for k in kinds]
 panels = [(t, ug.eigenvalues(k, scale, act, hidden, seed)) for t, k in zip(titles, kinds, strict=True)]
-plot(shared_plot("v_eigen", (kinds, scale, act, hidden, seed), lambda: vg.eigenvalue_figure(panels)), "v_eigen")
+plot(shared_plot("v_eigen", (kinds, scale, act, hidden, seed), lambda: vg.eigenvalue_figure(panels, plain=True)),
+     "v_eigen")
 st.caption(ug.HOW_TO_READ["eigenvalues"])
 if cell == "rnn":
     st.info("Pick **LSTM** or **GRU** as the cell in the sidebar to set it beside the vanilla RNN.",
@@ -59,7 +61,7 @@ if cell == "rnn":
 download_csv(lambda: ug.eigen_frame(panels), f"eigenvalues_scale{scale:g}.csv", key="v_dl_eigen")
 maps = ug.jacobian_maps(T, scale, act, hidden, seed, kinds, bias)
 plot(shared_plot("v_jacobians", (T, scale, act, hidden, seed, kinds, bias),
-                 lambda: vg.jacobian_figure([maps[k] for k in kinds], titles)), "v_jacobians")
+                 lambda: vg.jacobian_figure([maps[k] for k in kinds], titles, plain=True)), "v_jacobians")
 st.caption(ug.HOW_TO_READ["jacobians"])
 download_csv(lambda: ug.jacobian_frame([maps[k] for k in kinds], titles), f"jacobian_norms_T{T}_scale{scale:g}.csv",
              key="v_dl_jacobians")
@@ -75,7 +77,7 @@ clipping = ug.clipping_job(v["v_lr"], v["v_clip"], hidden, seed)
 if clipping.state == "done":
     runs, seconds = clipping.value["runs"], clipping.value["seconds"]
     plot(shared_plot("v_clipping", (v["v_lr"], v["v_clip"], hidden, seed),
-                     lambda: vg.clipping_figure(runs, v["v_clip"])), "v_clipping")
+                     lambda: vg.clipping_figure(runs, v["v_clip"], plain=True)), "v_clipping")
     for run in runs:
         if run.stopped:
             label = "Without clipping" if run.clip is None else f"Clipped at {run.clip:g}"

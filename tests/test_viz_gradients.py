@@ -132,3 +132,30 @@ def test_memory_figure_over_seeds_draws_the_mean_and_the_spread():
     np.testing.assert_allclose(trace.error_y.arrayminus, [0.05, 0.05])              # down to the lowest
     single = vg.memory_figure([gs.MemoryPoint("rnn", 2, 0.9, 50, 0.1)], 0.25).data[0]
     assert single.error_y.array is None
+
+
+@pytest.mark.parametrize("scale, act", [(0.8, "tanh"), (2.5, "relu"), (1.0, "sigmoid")])
+def test_the_pages_plain_figures_draw_what_the_validated_ones_draw(scale, act):
+    # the page sends plain dicts (viz.colors.plain_figure), never validated: every key must be one Plotly.js
+    # reads (`plot_bgcolor` kept whole, `title_text` nested, a title's text as {text}), or the chart loses it
+    import json
+
+    from ui.plot import figure_json
+
+    def drawn(fig):
+        d = json.loads(figure_json(fig)["figure"])
+        if d["layout"].get("title") == {}:                  # validation's empty title, which draws nothing
+            del d["layout"]["title"]
+        return d
+
+    studies = [gs.gradient_by_distance(k, 30, scale, act, hidden=4, seed=1, gate_bias=3.0) for k in ("rnn", "gru")]
+    titles = [vg.cell_label(s.kind, act) for s in studies]
+    panels = [(t, gs.recurrent_eigenvalues(gs.study_network(s.kind, scale, act, 4, 1)))
+              for t, s in zip(titles, studies, strict=True)]
+    maps = [gs.jacobian_map(s) for s in studies]
+    runs = [gs.train_with_clip(None, lr=1.0, hidden=4, seed=1), gs.train_with_clip(1.0, lr=1.0, hidden=4, seed=1)]
+    for build in (lambda p: vg.norm_by_step_figure(studies, plain=p), lambda p: vg.eigenvalue_figure(panels, plain=p),
+                  lambda p: vg.jacobian_figure(maps, titles, plain=p),
+                  lambda p: vg.clipping_figure(runs, 1.0, plain=p)):
+        assert drawn(build(True)) == drawn(build(False))
+    assert drawn(vg.jacobian_figure(maps, titles, plain=True))["layout"]["plot_bgcolor"] == "#F7FAFC"

@@ -45,14 +45,61 @@ def figure(traces=(), height=None, title=None, **layout):
 def plain_figure(traces=(), height=None, title=None, **layout):
     """The figure :func:`figure` builds, as plain dicts ``{"data", "layout"}`` that Plotly never validates.
 
-    For a chart redrawn several times a second by every training student (the live loss curves): Plotly's
-    validation of a few hundred points per trace costs more than the training step it shows. Every key must
-    be written as Plotly.js reads it (``title=dict(text=…)``, not ``title_text``); a test holds the JSON equal
-    to the validated figure's.
+    For charts drawn often: the live loss curves (every trainer, 2.5 times a second) and the figures of a new
+    setting on the pages a class moves through, where Plotly's validation of a few hundred points costs more
+    than the numbers it draws. Written as validation would leave them (:func:`_as_plotly_js`); a test holds
+    each such figure's JSON equal to the validated one's.
     """
-    # validation leaves out what is unset: no title, no height, an empty list of annotations
-    look = {k: v for k, v in _look(height, title, layout).items() if v is not None and v != []}
-    return {"data": list(traces), "layout": look}
+    look = _as_plotly_js(_look(height, title, layout))
+    look = {k: v for k, v in look.items() if v != []}     # validation leaves out an empty list of annotations
+    return {"data": [_as_plotly_js(t) for t in traces], "layout": look}
+
+
+def _as_plotly_js(value):
+    """``value`` with Plotly's magic underscores written out (``title_text=…`` → ``title: {text: …}``; the
+    names of :data:`UNDERSCORED` are Plotly's own), a title given as text
+    written as ``{text: …}``, and unset (None) values left out, in every dict it holds, as Plotly.js reads them."""
+    if isinstance(value, dict):
+        out = {}
+        for key, v in value.items():
+            v = _as_plotly_js(v)
+            if v is None:
+                continue
+            parts = _path(key)
+            node = out
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            leaf = parts[-1]
+            if leaf == "title" and isinstance(v, str):
+                v = {"text": v}                           # Plotly.js (3 and later) reads only {text}
+            node[leaf] = _merged(node[leaf], v) if isinstance(v, dict) and isinstance(node.get(leaf), dict) else v
+        return out
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+        return [_as_plotly_js(v) for v in value]
+    return value
+
+
+#: every Plotly property whose own name holds an underscore (the rest is a magic-underscore path)
+UNDERSCORED = {"copy_ystyle", "copy_zstyle", "error_x", "error_y", "error_z", "paper_bgcolor", "plot_bgcolor"}
+
+
+def _path(key):
+    """``"title_font_size"`` → ``["title", "font", "size"]``; ``"plot_bgcolor"`` stays one name."""
+    words, parts = key.split("_"), []
+    while words:
+        if len(words) > 1 and f"{words[0]}_{words[1]}" in UNDERSCORED:
+            parts.append(f"{words[0]}_{words[1]}")
+            words = words[2:]
+        else:
+            parts.append(words.pop(0))
+    return parts
+
+
+def _merged(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def _look(height, title, layout):

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import colors
-from .colors import CELL_COLORS, DIVERGING, HIDDEN, MUTED, NEGATIVE, POSITIVE, TEXT, base_layout, figure
+from .colors import CELL_COLORS, DIVERGING, HIDDEN, MUTED, NEGATIVE, POSITIVE, TEXT, base_layout, figure, plain_figure
 
 #: one colour and dash per cell type, the same on every chart of the page
 CELL_DASHES = {"rnn": "solid", "lstm": "dash", "gru": "dot"}
@@ -51,7 +51,7 @@ def decade_axis(values, most=9):
                 showexponent="all", minor=dict(showgrid=False, ticks=""))
 
 
-def norm_by_step_figure(studies, height=460):
+def norm_by_step_figure(studies, height=460, plain=False):
     """‖∂L/∂h_t‖ against t, one line per study (cell), on a log axis; the loss sits at the last step.
 
     Built in one call (:func:`viz.colors.figure`): Plotly validates a figure once when it is built whole, and
@@ -82,17 +82,18 @@ def norm_by_step_figure(studies, height=460):
                   yanchor="bottom", showarrow=False, font=dict(size=13, color=MUTED)),
              dict(text="loss here", x=T - 1, xref="x", xanchor="right", y=1, yref="y domain", yanchor="top",
                   showarrow=False, font=dict(size=14))]
-    return figure(traces, height=height, title="How much of the gradient reaches each step: ‖∂L/∂h<sub>t</sub>‖",
-                  shapes=shapes, annotations=notes,
-                  yaxis=dict(title_text="‖∂L/∂h<sub>t</sub>‖ (log scale)", gridcolor="#E2E8F0",
-                             **(decade_axis(shown) or dict(type="log", exponentformat="power"))),
-                  xaxis=dict(title_text="step t (earlier steps to the left)", range=[-0.5, T - 0.5],
-                             gridcolor="#E2E8F0"),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
-                  uirevision="norm-by-step", margin=dict(t=80))
+    make = plain_figure if plain else figure
+    return make(traces, height=height, title="How much of the gradient reaches each step: ‖∂L/∂h<sub>t</sub>‖",
+                shapes=shapes, annotations=notes,
+                yaxis=dict(title_text="‖∂L/∂h<sub>t</sub>‖ (log scale)", gridcolor="#E2E8F0",
+                           **(decade_axis(shown) or dict(type="log", exponentformat="power"))),
+                xaxis=dict(title_text="step t (earlier steps to the left)", range=[-0.5, T - 0.5],
+                           gridcolor="#E2E8F0"),
+                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font_size=16),
+                uirevision="norm-by-step", margin=dict(t=80))
 
 
-def eigenvalue_figure(panels, height=430):
+def eigenvalue_figure(panels, height=430, plain=False):
     """Eigenvalues of W_hh in the complex plane with the unit circle, one panel per network.
 
     Parameters
@@ -126,8 +127,9 @@ def eigenvalue_figure(panels, height=430):
         layout[f"yaxis{ref}"].update(domain=[0.0, 1.0], range=[-lim, lim], zeroline=True, zerolinecolor="#CBD5E0",
                                      gridcolor="#EDF2F7", scaleanchor=f"x{ref}", scaleratio=1,
                                      **({"title_text": "imaginary part"} if c == 1 else {}))
-    return figure(traces, height=height, shapes=shapes, legend=dict(orientation="v", x=1.02, y=1, font_size=15),
-                  uirevision="eigenvalues", margin=dict(t=40), **layout)
+    make = plain_figure if plain else figure
+    return make(traces, height=height, shapes=shapes, legend=dict(orientation="v", x=1.02, y=1, font_size=15),
+                uirevision="eigenvalues", margin=dict(t=40), **layout)
 
 
 def _log_norms(norms):
@@ -138,7 +140,7 @@ def _log_norms(norms):
     return np.clip(z, -MAX_DECADES, MAX_DECADES)
 
 
-def jacobian_figure(maps, titles, height=520):
+def jacobian_figure(maps, titles, height=520, plain=False):
     """‖∂h_t/∂h_s‖ as heatmaps over (s, t), side by side, sharing one colour scale.
 
     Parameters
@@ -167,9 +169,10 @@ def jacobian_figure(maps, titles, height=520):
         layout[f"yaxis{ref}"].update(domain=[0.0, 1.0], autorange="reversed", scaleanchor=f"x{ref}",
                                      constrain="domain", showgrid=False, zeroline=False,
                                      **({"title_text": "later step t"} if c == 1 else {}))
-    return figure(traces, height=height, title="How much each earlier state still moves each later one: "
-                                               "‖∂h<sub>t</sub>/∂h<sub>s</sub>‖",
-                  uirevision="jacobians", margin=dict(t=90), plot_bgcolor="#F7FAFC", **layout)
+    make = plain_figure if plain else figure
+    return make(traces, height=height, title="How much each earlier state still moves each later one: "
+                                             "‖∂h<sub>t</sub>/∂h<sub>s</sub>‖",
+                uirevision="jacobians", margin=dict(t=90), plot_bgcolor="#F7FAFC", **layout)
 
 
 def _log_range(low_values, high_values, headroom):
@@ -183,7 +186,7 @@ def _log_range(low_values, high_values, headroom):
     return [float(np.log10(low.min())) - 0.3, float(np.log10(high.max())) + headroom]
 
 
-def clipping_figure(runs, threshold, height=620):
+def clipping_figure(runs, threshold, height=620, plain=False):
     """Training with and without clipping: the loss (top) and the gradient norm before and after clipping (bottom).
 
     Both axes are logarithmic and sized to the clipped run, so its progress stays visible; a run that explodes
@@ -257,12 +260,13 @@ def clipping_figure(runs, threshold, height=620):
     notes.append(dict(text=f"threshold {threshold:g}", x=0, xref="x2 domain", xanchor="left", y=threshold,
                       yref="y2", yanchor="top", showarrow=False, font=dict(size=14)))
     log = dict(type="log", exponentformat="power")
-    return figure(traces, height=height, shapes=shapes, annotations=notes,
-                  xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False, gridcolor="#E2E8F0"),
-                  yaxis=dict(anchor="x", domain=[0.56, 1.0], gridcolor="#E2E8F0", **(axes[1] or log)),
-                  xaxis2=dict(anchor="y2", domain=[0.0, 1.0], gridcolor="#E2E8F0", title_text="update"),
-                  yaxis2=dict(anchor="x2", domain=[0.0, 0.44], gridcolor="#E2E8F0", **(axes[2] or log)),
-                  legend=dict(orientation="v", x=1.02, y=1, font_size=14), uirevision="clipping", margin=dict(t=40))
+    make = plain_figure if plain else figure
+    return make(traces, height=height, shapes=shapes, annotations=notes,
+                xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False, gridcolor="#E2E8F0"),
+                yaxis=dict(anchor="x", domain=[0.56, 1.0], gridcolor="#E2E8F0", **(axes[1] or log)),
+                xaxis2=dict(anchor="y2", domain=[0.0, 1.0], gridcolor="#E2E8F0", title_text="update"),
+                yaxis2=dict(anchor="x2", domain=[0.0, 0.44], gridcolor="#E2E8F0", **(axes[2] or log)),
+                legend=dict(orientation="v", x=1.02, y=1, font_size=14), uirevision="clipping", margin=dict(t=40))
 
 
 def memory_figure(points, chance, height=460):
