@@ -43,6 +43,8 @@ def test_the_gradients_pages_jacobian_csv_is_the_engines_map(browser, server):  
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(60_000)
     page.goto(f"{server}/gradients?v_len=10")
+    # the clipping runs train in the worker meanwhile, and their end reruns the page: download after it
+    page.get_by_text("Both runs took").wait_for(timeout=120_000)
     settle(page)
     rows = download(page, "Download the numbers (CSV)", nth=2)   # the third table: norms, eigenvalues, Jacobians
     expected = gs.jacobian_map(gs.gradient_by_distance("rnn", 10, 0.8, "tanh", 8, 0, gate_bias=3.0)).norms
