@@ -9,7 +9,7 @@ fragment timer polls the job and reruns the whole page once it has finished. A f
 
 import streamlit as st
 
-from . import worker
+from . import state, worker
 
 POLL_SECONDS = 1.0       # the waiting page asks for its job this often (and so keeps it wanted)
 QUICK_POLL_SECONDS = 0.3 # … and this often for a quick job (a fraction of a second in the pool's quick lane)
@@ -62,6 +62,7 @@ def waiting(job, what, note="", poll=POLL_SECONDS):
     def check():
         pool().get(job.key)                                  # still wanted: keep it queued or running
         if job.finished:
+            state.show_url_problems_again()
             st.rerun(scope="app")
         st.info(status_text(job, what) + (f" {note}" if note else ""), icon=":material/model_training:")
     check()

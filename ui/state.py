@@ -113,7 +113,20 @@ def values(settings):
 
 
 def url_problems():
-    """Link settings that were refused on this session's first run (shown once, then forgotten)."""
+    """Link settings that were refused on this session's first run: shown on that run and on the runs the page
+    asks for itself (:func:`show_url_problems_again`), then forgotten at the person's next action."""
     problems = list(_problems())
     _problems().clear()
+    if problems:
+        st.session_state["_url_problems_shown"] = problems
+    elif st.session_state.pop("_url_problems_again", False):
+        problems = st.session_state.get("_url_problems_shown", [])
+    else:
+        st.session_state.pop("_url_problems_shown", None)
     return problems
+
+
+def show_url_problems_again():
+    """The next run is the page's own (a training that finished, ``ui.jobs.waiting``), not the person's: it
+    shows the refused link settings again, or they would vanish a second after the page opened."""
+    st.session_state["_url_problems_again"] = True
