@@ -256,9 +256,34 @@ def jacobian_map(study, sequence=0, max_steps=60):
                 finite = np.all(np.isfinite(blocks), axis=(1, 2))
                 row = np.full(k, np.inf)
                 if finite.any():
-                    row[finite] = np.linalg.norm(blocks[finite], 2, axis=(1, 2))
+                    row[finite] = spectral_norms(blocks[finite])
                 norms[k, :k] = row
     return JacobianMap(steps, norms, rnn.kind)
+
+
+def spectral_norms(blocks):
+    """‖B‖₂ of each block: the square root of the largest eigenvalue of BᵀB.
+
+    Parameters
+    ----------
+    blocks : ndarray of shape (k, H, H), finite
+
+    Returns
+    -------
+    ndarray of shape (k,)
+
+    Notes
+    -----
+    The same number as ``np.linalg.norm(B, 2)`` (the largest singular value) to a few units in the last place:
+    the largest eigenvalue of a symmetric matrix is computed to within eps·‖BᵀB‖ = eps·σ². Each block is
+    divided by its largest entry first, so that BᵀB cannot overflow where B does not. Half the time of
+    the batched SVD behind ``np.linalg.norm``, which was two thirds of a Jacobian map's.
+    """
+    top = np.max(np.abs(blocks), axis=(1, 2))                     # (k,)
+    scale = np.where(top > 0, top, 1.0)
+    scaled = blocks / scale[:, None, None]
+    largest = np.linalg.eigvalsh(np.swapaxes(scaled, 1, 2) @ scaled)[:, -1]
+    return scale * np.sqrt(np.maximum(largest, 0.0))
 
 
 def recurrent_eigenvalues(model, layer=0):

@@ -144,6 +144,19 @@ def test_jacobian_map_matches_finite_differences(kind):
     assert np.all(np.isnan(jm.norms[np.triu_indices(T, 1)]))        # the future does not move the past
 
 
+def test_spectral_norms_on_matrices_whose_norm_is_known():
+    rotation = np.array([[0.6, -0.8], [0.8, 0.6]])                  # orthogonal: every singular value 1
+    blocks = np.stack([
+        np.diag([3.0, -7.0]),                                        # largest |diagonal entry|: 7
+        np.outer([1.0, 2.0], [2.0, -2.0]),                           # rank one u vᵀ: ‖u‖‖v‖ = √5 · √8
+        5.0 * rotation,                                              # ρ × orthogonal: ρ
+        1e200 * rotation,                                            # BᵀB alone would overflow to inf
+        np.zeros((2, 2)),
+    ])
+    expected = [7.0, np.sqrt(5.0) * np.sqrt(8.0), 5.0, 1e200, 0.0]
+    np.testing.assert_allclose(gs.spectral_norms(blocks), expected, rtol=1e-14, atol=0)
+
+
 def test_a_long_map_draws_a_selection_and_agrees_with_the_engine():
     study = gs.gradient_by_distance("gru", 30, 0.8, hidden=4, seed=0, batch=1)
     jm = gs.jacobian_map(study, max_steps=7)
