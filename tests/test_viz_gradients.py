@@ -159,3 +159,23 @@ def test_the_pages_plain_figures_draw_what_the_validated_ones_draw(scale, act):
                   lambda p: vg.clipping_figure(runs, 1.0, plain=p)):
         assert drawn(build(True)) == drawn(build(False))
     assert drawn(vg.jacobian_figure(maps, titles, plain=True))["layout"]["plot_bgcolor"] == "#F7FAFC"
+
+
+def test_plain_figures_are_sent_as_the_very_text_plotly_writes():
+    # ui.plot.plain_json writes NaN and ±inf as null itself (Plotly's encoder parses and writes its output again
+    # for them) and escapes <, > and / as Plotly does, for a JSON text inside HTML
+    from plotly.io.json import to_json_plotly
+
+    from ui.plot import plain_json
+    from viz.colors import plain_figure
+
+    studies = [gs.gradient_by_distance(k, 80, 3.0, "relu", hidden=4, seed=0) for k in ("rnn", "lstm")]   # ~1e38
+    maps = [gs.jacobian_map(s) for s in studies]
+    assert np.isnan(maps[0].norms).any()                                     # the future: no value
+    figures = [vg.jacobian_figure(maps, ["<b>RNN</b>", "LSTM"], plain=True),
+               vg.norm_by_step_figure(studies, plain=True),
+               plain_figure([dict(type="scatter", x=np.arange(3), y=np.array([1.0, -np.inf, np.nan]),
+                                  text=["a/b", "<i>c</i>", "é"], marker=dict(size=np.float64(8)))],
+                            title="x < y > z", height=300)]
+    for fig in figures:
+        assert plain_json(fig) == to_json_plotly(fig)

@@ -10,8 +10,10 @@ Each figure goes to the browser as its JSON (built once per setting for the whol
 """
 
 import hashlib
+import json
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 from plotly.io.json import to_json_plotly
 
@@ -37,14 +39,43 @@ def figure_json(fig):
     component's data is not decoded and encoded again on the server. No template (see below).
     """
     if isinstance(fig, dict):                                # viz.colors.plain_figure: never validated
-        data, layout = fig["data"], fig["layout"]
+        text, layout = plain_json(fig), fig["layout"]
     else:
         # Streamlit makes its own template Plotly's default; its colours are placeholders that only its chart
         # element replaces, and plot.js sets the page's look itself: 3.4 kB of every figure, left out
         data, layout = fig._data, {k: v for k, v in fig._layout.items() if k != "template"}
-    text = to_json_plotly({"data": data, "layout": layout})
+        text = to_json_plotly({"data": data, "layout": layout})
     return {"figure": text, "sig": hashlib.sha1(text.encode()).hexdigest()[:16],
             "height": int(layout.get("height") or 450)}
+
+
+def plain_json(fig):
+    """``viz.colors.plain_figure``'s dicts as the very text ``to_json_plotly`` writes for them, in a third of its
+    time where arrays hold NaN (the Jacobian heatmaps' upper triangle: 9.5 → 4.1 ms).
+
+    Plotly's encoder writes NaN and ±inf as ``null`` by parsing its whole output again and writing it once more
+    whenever "NaN" or "Infinity" appears in it; here the arrays are lists with those values already ``None``.
+    ``<``, ``>`` and ``/`` are escaped as Plotly escapes them, for a JSON text inside HTML.
+    """
+    text = json.dumps(_json_ready(fig), separators=(",", ":"))
+    if "NaN" in text or "Infinity" in text:                  # a scalar outside the arrays (never drawn so far)
+        return to_json_plotly(fig)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("/", "\\u002f")
+
+
+def _json_ready(value):
+    """Dicts, lists and NumPy arrays or numbers as plain Python values; non-finite floats in arrays as None."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            value = np.where(np.isfinite(value), value, None)   # an object array: tolist gives None there
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
