@@ -7,7 +7,7 @@ from rnn_core.data import InputError
 from ui import explorer as ue
 from ui import generate as ug
 from ui.controls import download_csv, input_error, page_end, page_start, plain, text_box
-from ui.plot import plot
+from ui.plot import plot, shared_plot
 from ui.state import Setting
 from viz import explorer as vx
 
@@ -71,12 +71,15 @@ try:
 except InputError as err:
     input_error(err)
     span = None
-plot(vx.unit_text(passage, st_.values[:, column], st_.label(column), st.session_state.ex_q, marked=span), "ex_text")
+# the figures are built once per setting and shared by every session asking for it (read-only)
+plot(shared_plot("ex_text", (key, passage, column, st.session_state.ex_q, span),
+                 lambda: vx.unit_text(passage, st_.values[:, column], st_.label(column), st.session_state.ex_q,
+                                      marked=span)), "ex_text")
 st.caption("Each character coloured by the unit's value after reading it: blue positive, red negative, white 0 (h "
            "on −1…1; the cell state out to its largest |c|). The outlined characters are the selection below.")
 
 st.subheader("Units that track something")
-plot(vx.feature_bars(analysis.rows), "ex_features")
+plot(shared_plot("ex_features", (key, passage), lambda: vx.feature_bars(analysis.rows)), "ex_features")
 st.caption("For each feature of the passage (computed by the engine: rnn_core.corpus.features), the three units whose "
            "values correlate best with it (Pearson's r, −1…1). |r| near 1: the unit follows the feature closely.")
 best = [r for r in analysis.rows if r["rank"] == 1]
@@ -114,7 +117,9 @@ if span is not None:
             st.info("The selected units are not all on together anywhere else in the passage.")
 
 st.subheader("The state's path")
-plot(vx.state_path(analysis.path.coords, passage, analysis.classes, analysis.path.explained), "ex_path")
+plot(shared_plot("ex_path", (key, passage),
+                 lambda: vx.state_path(analysis.path.coords, passage, analysis.classes, analysis.path.explained)),
+     "ex_path")
 st.caption("The top layer's hidden state h_t after each character, projected on its two principal components "
            "(rnn_core.project), a point per character coloured by its class, consecutive states joined.")
 
