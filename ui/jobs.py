@@ -9,7 +9,7 @@ fragment timer polls the job and reruns the whole page once it has finished. A f
 
 import streamlit as st
 
-from . import state, worker
+from . import lane, state, worker
 
 POLL_SECONDS = 1.0       # the waiting page asks for its job this often (and so keeps it wanted)
 QUICK_POLL_SECONDS = 0.3 # … and this often for a quick job (a fraction of a second in the pool's quick lane)
@@ -20,6 +20,12 @@ def pool():
     """The trainings pool of this server process: one worker process, and one more for the quick jobs (cost 0),
     each started with its first training."""
     return worker.Pool(workers=1, quick=1)
+
+
+@st.cache_resource(show_spinner=False)
+def live_lane():
+    """The worker process for this server process's live-training slices (``ui.lane``), started with the first."""
+    return lane.Lane()
 
 
 def request(key, fn, args=(), build=None, cost=1):

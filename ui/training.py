@@ -21,6 +21,7 @@ from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
 from .budget import fair_slice
+from .lane import train_slice
 from .state import CELL_NAMES
 
 #: examples that train live on this page (the encoder-decoder ones have their own page)
@@ -103,15 +104,16 @@ def new_session(example, key, config, compare=False, model=None):
     return session
 
 
-def tick(session, budget=0.08):
-    """Train every unfinished trainer for its share of ``budget`` seconds (at least one update each);
-    check what each has learned. Stops running when all are done or one diverged. With other sessions training
-    in this server process, ``budget`` is a cap: each tick trains for its fair share (``ui.budget``)."""
+def tick(session, budget=0.08, lane=None):
+    """Train every unfinished trainer for its share of ``budget`` seconds (at least one update each), in
+    ``lane``'s worker process when one is given (``ui.lane``); check what each has learned. Stops running when
+    all are done or one diverged. With other sessions training in this server process, ``budget`` is a cap: each
+    tick trains for its fair share (``ui.budget``)."""
     budget = fair_slice(id(session), budget)
     t0 = time.perf_counter()
     active = [t for t in session.trainers.values() if not t.done and t.stopped is None]
     for trainer in active:
-        trainer.run(seconds=budget / len(active))
+        train_slice(trainer, budget / len(active), lane)
     session.wall += time.perf_counter() - t0
     finished = session.done or bool(session.stopped)
     # a cheap check (Kennedy: ~1 ms) runs every tick; a costly one (held-out sets) at most once a second

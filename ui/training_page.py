@@ -19,7 +19,7 @@ from rnn_core.model_file import ModelFileError
 from rnn_core.project import principal_components
 from viz.training import curves_figure, gradient_figure, trajectory_figure, weights_figure
 
-from . import training
+from . import jobs, training
 from .controls import download_csv, input_error, page_end, plain
 from .plot import plot
 from .state import CELL_NAMES
@@ -147,7 +147,7 @@ def live(session, ticking):
     if st.session_state.pop("tr_redraw", False):
         st.rerun(scope="app")              # a restore: Start, Step and the rate widget are outside this fragment
     if session.running:
-        training.tick(session, BUDGET_SECONDS)
+        training.tick(session, BUDGET_SECONDS, jobs.live_lane())   # the slice in a worker process
     trainer = session.trainer
     # Messages come and go inside one container, so the chart below keeps its place in the fragment: a chart
     # that moves is a new chart to the browser, which blanks it and draws it again from scratch.

@@ -83,6 +83,29 @@ def _portable(err):
         return RuntimeError(f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}")
 
 
+def spawn(nice):
+    """A fresh worker process at niceness ``nice``: ``python -m ui.worker`` talking over a socket pair (not
+    multiprocessing's spawn, which would run the server's ``__main__``, a page script under Streamlit, again in the
+    child). Returns (process, connection)."""
+    ours, theirs = socket.socketpair()
+    with theirs:
+        proc = subprocess.Popen([sys.executable, "-m", "ui.worker", str(theirs.fileno()), str(os.getpid()),
+                                 str(nice)], cwd=ROOT, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+    return proc, Connection(ours.detach())
+
+
+def end(proc):
+    """Stop a worker process (None or one already ended: nothing to do); returns None."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return None
+
+
 @dataclass(eq=False)
 class Job:
     """One training: ``state`` is "queued", "running", "done" or "failed"; ``value`` the shared result (never
@@ -233,15 +256,6 @@ class Pool:
             self._threads.append(thread)
             thread.start()
 
-    def _spawn(self):
-        """A fresh worker: ``python -m ui.worker`` talking over a socket pair (not multiprocessing's spawn, which
-        would run the server's ``__main__``, a page script under Streamlit, again in the child)."""
-        ours, theirs = socket.socketpair()
-        with theirs:
-            proc = subprocess.Popen([sys.executable, "-m", "ui.worker", str(theirs.fileno()), str(os.getpid()),
-                                     str(self.nice)], cwd=ROOT, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        return proc, Connection(ours.detach())
-
     def _next(self, most=None, idle=None):
         """The next wanted queued job (dropping the unwanted ones): for a worker (``most`` None) any, for a quick
         lane one of cost at most ``most`` while every worker is busy. None when the pool is closed, or after
@@ -274,7 +288,7 @@ class Pool:
             while not self._closed:
                 job = self._next(most, idle=self.quick_idle if most is not None and proc is not None else None)
                 if job is None:                              # closed, or a quick lane idle: its process ends
-                    proc = self._end(proc)
+                    proc = end(proc)
                     continue
                 try:
                     proc, conn = self._run(job, proc, conn)
@@ -283,13 +297,13 @@ class Pool:
                         with self._cond:
                             self._busy -= 1
         finally:
-            self._end(proc)
+            end(proc)
 
     def _run(self, job, proc, conn):
         """Run ``job`` in the worker ``proc`` (a fresh one if there is none or it ended); the worker to use next
         as (proc, conn), proc None when it had to end."""
         if proc is None or proc.poll() is not None:
-            proc, conn = self._spawn()
+            proc, conn = spawn(self.nice)
         with self._cond:
             self.started += 1
             self._pids[threading.current_thread().name] = proc
@@ -299,9 +313,9 @@ class Pool:
         except (OSError, EOFError):
             reply = (False, RuntimeError("the training process stopped unexpectedly"))
         if reply is None:                            # stopped: nobody wanted it any more
-            return self._end(proc), None
+            return end(proc), None
         if proc.poll() is not None:
-            proc = self._end(proc)
+            proc = end(proc)
         self._finish(job, *reply)
         return proc, conn
 
@@ -334,17 +348,6 @@ class Pool:
                 job.state, job.error = "failed", value
             job.done_event.set()
             self._trim()
-
-    @staticmethod
-    def _end(proc):
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        return None
 
 
 if __name__ == "__main__":                           # a worker process: python -m ui.worker FD PARENT NICE

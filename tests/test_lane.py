@@ -1,0 +1,104 @@
+"""Live training's slices in a worker process (ui.lane): the same training as here, in another process at a lower
+priority, and training here whenever the lane cannot take a trainer."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from rnn_core.examples import EXAMPLES
+from rnn_core.trainer import Trainer
+from ui import lane as ul
+from ui import training
+
+
+def kennedy_trainer(cell="lstm", steps=200, **changes):
+    ex = EXAMPLES["kennedy"]
+    data = ex.data()
+    config = ex.defaults.replace(cell=cell, steps=steps, **changes)
+    return Trainer(ex.build_model(config, data), data, config)
+
+
+def without_time(rows):
+    return [{k: v for k, v in row.items() if k != "time"} for row in rows]
+
+
+@pytest.fixture
+def lane():
+    one = ul.Lane(idle=2.0)
+    yield one
+    ul.end(one._proc)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_slices_in_the_lane_train_exactly_as_training_here(lane, cell):
+    here, there = kennedy_trainer(cell), kennedy_trainer(cell)
+    here.run(steps=25)
+    for _ in range(5):                                      # five slices of five updates, each back and forth
+        after = lane.call(ul.run_slice, there, None, 5)
+        there.__dict__.update(after.__dict__)
+    assert lane.pid() not in (None, os.getpid())
+    assert there.step == here.step == 25
+    for name, w in here.model.parameters().items():
+        np.testing.assert_array_equal(there.model.parameters()[name], w)
+    assert without_time(there.history) == without_time(here.history)
+    np.testing.assert_array_equal(there.rng.random(3), here.rng.random(3))  # the batch order goes on the same
+
+
+def test_train_slice_moves_the_trainer_on_in_place_and_sends_no_history(lane):
+    trainer = kennedy_trainer()
+    trainer.run(steps=3)
+    rows, model = trainer.history, trainer.model
+    ul.train_slice(trainer, 0.05, lane)
+    assert trainer.history is rows and len(rows) == trainer.step > 3        # the same list, the new rows added
+    assert [r["step"] for r in rows] == list(range(1, trainer.step + 1))
+    assert trainer.model is not model                                       # the weights came back from there
+    assert lane.calls == 1
+
+
+def test_the_lane_runs_at_a_lower_priority_and_ends_when_idle(lane):
+    lane.call(ul.run_slice, kennedy_trainer(), None, 1)
+    pid = lane.pid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + ul.NICE
+    deadline = time.monotonic() + 10
+    while lane.pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert lane.pid() is None                                               # idle 2 s: its process ended
+    lane.call(ul.run_slice, kennedy_trainer(), None, 1)                      # and the next slice starts one
+    assert lane.pid() not in (None, pid)
+
+
+def test_a_trainer_that_cannot_cross_trains_here(lane):
+    trainer = kennedy_trainer()
+    trainer.callbacks.append(lambda t, row: None)                           # a lambda cannot be pickled
+    with pytest.raises(ul.LaneError):
+        lane.call(ul.run_slice, trainer, None, 1)
+    ul.train_slice(trainer, 0.02, lane)
+    assert trainer.step >= 1 and len(trainer.history) == trainer.step
+    assert lane.calls == 0
+
+
+def test_a_stopped_lane_process_costs_a_slice_here_not_the_training(lane):
+    trainer = kennedy_trainer()
+    ul.train_slice(trainer, 0.02, lane)
+    os.kill(lane.pid(), 9)
+    time.sleep(0.2)
+    steps = trainer.step
+    ul.train_slice(trainer, 0.02, lane)                                      # a new process is started for it
+    assert trainer.step > steps and len(trainer.history) == trainer.step
+
+
+def test_a_divergence_in_the_lane_stops_with_its_explanation_and_restores_here(lane):
+    ex = EXAMPLES["jazz"]
+    config = ex.defaults.replace(cell="rnn", nonlinearity="relu", optimizer="sgd", lr=50.0, clip=None, steps=300)
+    session = training.new_session(ex, "jazz", config)
+    for _ in range(50):
+        session.running = True
+        training.tick(session, 0.05, lane)
+        if session.stopped:
+            break
+    assert session.stopped and "Training stopped" in session.stopped and lane.calls >= 1
+    training.restore(session, 5.0)
+    assert session.stopped is None and len(session.trainer.history) == session.trainer.step
+    assert all(np.all(np.isfinite(w)) for w in session.trainer.model.parameters().values())
