@@ -36,8 +36,9 @@ def test_slices_in_the_lane_train_exactly_as_training_here(lane, cell):
     here, there = kennedy_trainer(cell), kennedy_trainer(cell)
     here.run(steps=25)
     for _ in range(5):                                      # five slices of five updates, each back and forth
-        after = lane.call(ul.run_slice, there, None, 5)
+        after, seconds = lane.call(ul.run_slice, there, None, 5)
         there.__dict__.update(after.__dict__)
+        assert seconds > 0
     assert lane.pid() not in (None, os.getpid())
     assert there.step == here.step == 25
     for name, w in here.model.parameters().items():
@@ -46,15 +47,35 @@ def test_slices_in_the_lane_train_exactly_as_training_here(lane, cell):
     np.testing.assert_array_equal(there.rng.random(3), here.rng.random(3))  # the batch order goes on the same
 
 
-def test_train_slice_moves_the_trainer_on_in_place_and_sends_no_history(lane):
+def test_a_slice_sent_comes_back_into_the_same_trainer_with_only_its_new_rows(lane):
     trainer = kennedy_trainer()
     trainer.run(steps=3)
     rows, model = trainer.history, trainer.model
-    ul.train_slice(trainer, 0.05, lane)
+    pending = ul.send_slice(trainer, 0.05, lane)
+    trainer.history.append("a row added while the slice is out")      # the slice was pickled when sent
+    rows.pop()
+    assert ul.take_slice(trainer, pending, wait=True) > 0
     assert trainer.history is rows and len(rows) == trainer.step > 3        # the same list, the new rows added
     assert [r["step"] for r in rows] == list(range(1, trainer.step + 1))
     assert trainer.model is not model                                       # the weights came back from there
     assert lane.calls == 1
+
+
+def test_a_tick_sends_its_slice_and_takes_it_back_at_the_next_tick(lane):
+    ex = EXAMPLES["kennedy"]
+    session = training.new_session(ex, "kennedy", ex.defaults.replace(steps=5000), compare=True)
+    session.running = True
+    training.tick(session, 0.03, lane)
+    assert set(session.pending) == {"rnn", "lstm", "gru"}                  # sent, not waited for
+    assert all(t.step == 0 for t in session.trainers.values())
+    for _ in range(5):
+        time.sleep(0.1)
+        training.tick(session, 0.03, lane)
+    training.take_slices(session, wait=True)                               # as Pause and Step do first
+    assert not session.pending and session.wall > 0
+    for trainer in session.trainers.values():
+        assert trainer.step > 0 and len(trainer.history) == trainer.step
+        assert [r["step"] for r in trainer.history] == list(range(1, trainer.step + 1))
 
 
 def test_the_lane_runs_at_a_lower_priority_and_ends_when_idle(lane):
@@ -70,32 +91,40 @@ def test_the_lane_runs_at_a_lower_priority_and_ends_when_idle(lane):
 
 
 def test_a_trainer_that_cannot_cross_trains_here(lane):
-    trainer = kennedy_trainer()
-    trainer.callbacks.append(lambda t, row: None)                           # a lambda cannot be pickled
+    ex = EXAMPLES["kennedy"]
+    session = training.new_session(ex, "kennedy", ex.defaults.replace(steps=5000))
+    session.trainer.callbacks.append(lambda t, row: None)                  # a lambda cannot be pickled
     with pytest.raises(ul.LaneError):
-        lane.call(ul.run_slice, trainer, None, 1)
-    ul.train_slice(trainer, 0.02, lane)
-    assert trainer.step >= 1 and len(trainer.history) == trainer.step
-    assert lane.calls == 0
+        lane.submit(ul.run_slice, session.trainer, None, 1)
+    session.running = True
+    training.tick(session, 0.02, lane)
+    assert not session.pending and session.trainer.step >= 1               # trained here, at once
+    assert len(session.trainer.history) == session.trainer.step and lane.calls == 0
 
 
-def test_a_stopped_lane_process_costs_a_slice_here_not_the_training(lane):
+def test_a_stopped_lane_process_costs_the_training_nothing(lane):
     trainer = kennedy_trainer()
-    ul.train_slice(trainer, 0.02, lane)
-    os.kill(lane.pid(), 9)
-    time.sleep(0.2)
+    assert ul.take_slice(trainer, ul.send_slice(trainer, 0.02, lane), wait=True) > 0
     steps = trainer.step
-    ul.train_slice(trainer, 0.02, lane)                                      # a new process is started for it
+    os.kill(lane.pid(), 9)
+    time.sleep(0.3)
+    assert ul.take_slice(trainer, ul.send_slice(trainer, 0.02, lane), wait=True) > 0   # a new process took it
     assert trainer.step > steps and len(trainer.history) == trainer.step
+    steps, calls = trainer.step, lane.calls
+    lane.nice = "not a number"                               # a worker that cannot start: the slice runs here
+    ul.end(lane._proc)
+    assert ul.take_slice(trainer, ul.send_slice(trainer, 0.02, lane), wait=True) > 0
+    assert trainer.step > steps and len(trainer.history) == trainer.step and lane.calls == calls
 
 
 def test_a_divergence_in_the_lane_stops_with_its_explanation_and_restores_here(lane):
     ex = EXAMPLES["jazz"]
     config = ex.defaults.replace(cell="rnn", nonlinearity="relu", optimizer="sgd", lr=50.0, clip=None, steps=300)
     session = training.new_session(ex, "jazz", config)
-    for _ in range(50):
+    for _ in range(100):
         session.running = True
         training.tick(session, 0.05, lane)
+        training.take_slices(session, wait=True)
         if session.stopped:
             break
     assert session.stopped and "Training stopped" in session.stopped and lane.calls >= 1

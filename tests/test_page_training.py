@@ -26,6 +26,20 @@ def trainer(at, cell=None):
     return session.trainers[cell] if cell else session.trainer
 
 
+def tick_until(at, done, ticks=100):
+    """Let the timer tick (a tick about every 50 ms) until ``done(at)``, at most ``ticks`` times. A tick draws the
+    slices of training that are back from the lane's worker process (ui.lane), the first after its process has
+    started, so a tick may come back without new updates."""
+    import time
+    for _ in range(ticks):
+        if done(at):
+            return at
+        time.sleep(0.05)
+        at.run()
+    assert done(at), "the training did not advance"
+    return at
+
+
 def train_until_stopped(at, ticks=10):
     """Start, then let the timer tick until training stops by itself (done or diverged), at most ``ticks``."""
     at = button(at, "Start").click().run()
@@ -48,11 +62,10 @@ def test_start_ticks_pause_step_and_reset():
     at = start(tr_steps=5000)
     at = button(at, "Start").click().run()
     assert at.session_state.train.running
+    at = tick_until(at, lambda at: trainer(at).step >= 1)
     first = trainer(at).step
-    assert first >= 1
-    at.run()                                                  # one more tick
+    at = tick_until(at, lambda at: trainer(at).step > first)  # more ticks, more updates
     second = trainer(at).step
-    assert second > first
     loss_curve = next(tr for tr in charts(at)[0]["data"] if tr.get("name") == "RNN")
     x = [int(v) for v in loss_curve["x"]]
     # the curve grows with the updates: it starts at the first and ends at the latest (a long one is thinned to

@@ -5,8 +5,12 @@ A live-training tick trains for its share of the budget (``ui.budget``), 20-120 
 script thread, 2.5 times a second per trainer: with ten trainers on two replicas that was most of the replicas'
 script time, and every other student's page waited behind it for the cores. In a worker process started at a
 lower priority (``NICE``), the operating system gives the cores to the pages first, and the trainings take what
-is left. One process per server process runs every session's slices, one at a time (``Lane.call``); it starts
-with the first slice and ends after ``IDLE`` seconds without one, so that its memory comes back after a class.
+is left. One process per server process runs every session's slices, one at a time and first come first served
+(``Lane.submit``); it starts with the first slice and ends after ``IDLE`` seconds without one, so that its memory
+comes back after a class. A tick does not wait for its slice: it sends the next one and draws the last one back
+(``send_slice``, ``take_slices``), so a trainer's chart redraws at the page's pace however busy the cores are, one
+slice behind the training; whatever changes a trainer itself (Pause, Step, a restore) first waits for its slice
+(``take_slices(…, wait=True)``).
 
 A trainer crosses as a pickle without its history (the rows so far stay here; only the slice's new rows come
 back): a memory-task trainer is about 350 kB and a third of a millisecond each way. A trainer that cannot cross,
@@ -15,6 +19,8 @@ ticks cheaper for the server, never different for the person training. This modu
 (``ui.jobs`` holds the one lane of the process).
 """
 
+import pickle
+import queue
 import threading
 import time
 
@@ -30,9 +36,20 @@ class LaneError(Exception):
 
 
 def run_slice(trainer, seconds, steps=None):
-    """The worker's side: ``trainer.run(steps, seconds)`` (at least one update); the trainer, moved on."""
+    """The worker's side: ``trainer.run(steps, seconds)`` (at least one update); (the trainer moved on, the slice's
+    wall time in seconds)."""
+    start = time.perf_counter()
     trainer.run(steps=steps, seconds=seconds)
-    return trainer
+    return trainer, time.perf_counter() - start
+
+
+class Pending:
+    """A call sent to the lane: ``done`` is set once ``value`` (or ``error``) is there."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.value = self.error = None
+        self.seconds = None                # a slice's budget, for training it here if the lane cannot
 
 
 class Lane:
@@ -43,11 +60,45 @@ class Lane:
         self._lock = threading.Lock()
         self._proc = self._conn = None
         self._last = time.monotonic()
+        self._queue = queue.SimpleQueue()  # (Pending, pickled call) in the order they were sent
+        self._dispatcher = None
         self.calls = 0                     # calls answered by the worker (for tests and the benchmark)
 
+    def submit(self, fn, *args):
+        """Send ``fn(*args)`` to the worker process and return at once; the :class:`Pending` call. The call is
+        pickled here, before this returns (LaneError if it cannot be), so the caller may go on changing its
+        arguments."""
+        try:
+            raw = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as err:
+            raise LaneError(f"cannot send {type(err).__name__}: {err}") from None
+        pending = Pending()
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = threading.Thread(target=self._dispatch, daemon=True, name="live-lane")
+                self._dispatcher.start()
+        self._queue.put((pending, raw))
+        return pending
+
+    def _dispatch(self):
+        while True:
+            pending, raw = self._queue.get()
+            try:
+                pending.value = self._call_raw(raw)
+            except BaseException as err:                   # LaneError, or the call's own exception
+                pending.error = err
+            pending.done.set()
+
     def call(self, fn, *args):
-        """``fn(*args)`` in the worker process; LaneError if it could not be run there (``fn``'s own exception is
-        raised as it was raised there)."""
+        """``fn(*args)`` in the worker process, waiting for it; LaneError if it could not be run there (``fn``'s
+        own exception is raised as it was raised there)."""
+        pending = self.submit(fn, *args)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return pending.value
+
+    def _call_raw(self, raw):
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 try:
@@ -56,12 +107,10 @@ class Lane:
                     raise LaneError(f"no worker process: {err}") from None
                 threading.Thread(target=self._end_when_idle, args=(self._proc,), daemon=True).start()
             try:
-                self._conn.send((fn, args))            # pickled before anything is sent: a failure sends nothing
+                self._conn.send_bytes(raw)
             except (OSError, EOFError):
                 self._proc = end(self._proc)
                 raise LaneError("the worker process stopped") from None
-            except Exception as err:                   # an argument that cannot be pickled; the worker is fine
-                raise LaneError(f"cannot send {type(err).__name__}: {err}") from None
             ok, value = self._receive()
             self._last = time.monotonic()
             self.calls += 1
@@ -88,26 +137,61 @@ class Lane:
                     self._proc = end(proc)
                     return
 
+    def warm(self):
+        """Start the worker process in the background if it is not running (a page about to train asks), so that
+        the first slice does not wait for Python and NumPy to load there."""
+        if self.pid() is None and self._queue.empty():
+            self.submit(int)                       # int() is 0: a call that only starts the process
+
     def pid(self):
         """The worker process's id while it runs, else None."""
         proc = self._proc
         return proc.pid if proc is not None and proc.poll() is None else None
 
 
-def train_slice(trainer, seconds, lane=None):
-    """``trainer.run(seconds=…)``, in ``lane``'s worker process when one is given and can take it, else here; the
-    trainer is moved on in place either way (its history extended by the slice's rows)."""
-    if lane is not None:
-        history, trainer.history = trainer.history, []
-        try:
-            after = lane.call(run_slice, trainer, seconds)
-        except LaneError:
-            after = None
-        finally:
-            trainer.history = history
-        if after is not None:
-            history.extend(after.history)
-            after.history = history
-            trainer.__dict__.update(after.__dict__)
-            return
-    trainer.run(seconds=seconds)
+def send_slice(trainer, seconds, lane):
+    """Send ``seconds`` of ``trainer``'s training to ``lane`` without waiting: the :class:`Pending` slice, or None
+    if the trainer cannot cross (then train it here)."""
+    return _send(trainer, seconds, lane)
+
+
+def take_slice(trainer, pending, wait=False):
+    """A slice sent by :func:`send_slice` taken back into ``trainer`` (in place) once it is back (at once with
+    ``wait``): its wall time in seconds; None while it is still out. A slice the lane could not run (its process
+    stopped or could not start) is trained here instead. A failure of the training itself is raised, as it would
+    be here."""
+    if wait:
+        pending.done.wait()
+    if not pending.done.is_set():
+        return None
+    seconds = _take(trainer, pending)
+    if seconds is None:
+        start = time.perf_counter()
+        trainer.run(seconds=pending.seconds)
+        seconds = time.perf_counter() - start
+    return seconds
+
+
+def _send(trainer, seconds, lane):
+    history, trainer.history = trainer.history, []          # only the slice's own rows come back
+    try:
+        pending = lane.submit(run_slice, trainer, seconds)
+        pending.seconds = seconds
+        return pending
+    except LaneError:
+        return None
+    finally:
+        trainer.history = history
+
+
+def _take(trainer, pending):
+    """The slice's wall time, the trainer moved on; None (the trainer untouched) if the lane could not run it."""
+    if isinstance(pending.error, LaneError):
+        return None
+    if pending.error is not None:
+        raise pending.error
+    after, seconds = pending.value
+    trainer.history.extend(after.history)
+    after.history = trainer.history
+    trainer.__dict__.update(after.__dict__)
+    return seconds

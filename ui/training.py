@@ -21,13 +21,14 @@ from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
 from .budget import fair_slice
-from .lane import train_slice
+from .lane import send_slice, take_slice
 from .state import CELL_NAMES
 
 #: examples that train live on this page (the encoder-decoder ones have their own page)
 TRAIN_EXAMPLES = ("kennedy", "jazz", "home", "namaskar", "xor", "generate", "sentiment", "memory", "sine",
                   "own_text", "own_series")
 CELLS = ("rnn", "lstm", "gru")
+SLICE_GRACE = 0.05   # seconds a tick waits for its slices beyond their budget before it draws the ones before
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Session:
     checked_at, check_cost : float   when the last check ran and how long it took (seconds)
     note : str                      what the last restore did, said on the page
     uploaded_at : int or None       for a model continued from a file: the updates it had had before
+    pending : dict cell -> Pending  a slice of training out in the lane's worker process (``ui.lane``)
     """
 
     key: str
@@ -65,6 +67,7 @@ class Session:
     check_cost: float = 0.0
     note: str = ""
     uploaded_at: int | None = None
+    pending: dict = field(default_factory=dict)    # cell -> ui.lane.Pending: a slice out in the lane
 
     @property
     def trainer(self):
@@ -110,17 +113,36 @@ def tick(session, budget=0.08, lane=None):
     all are done or one diverged. With other sessions training in this server process, ``budget`` is a cap: each
     tick trains for its fair share (``ui.budget``)."""
     budget = fair_slice(id(session), budget)
-    t0 = time.perf_counter()
-    active = [t for t in session.trainers.values() if not t.done and t.stopped is None]
-    for trainer in active:
-        train_slice(trainer, budget / len(active), lane)
-    session.wall += time.perf_counter() - t0
+    take_slices(session)                                    # the slices sent at the last tick, those back
+    active = {c: t for c, t in session.trainers.items() if not t.done and t.stopped is None}
+    for cell, trainer in active.items():
+        if cell in session.pending:                         # still out: the lane is busy, no second one
+            continue
+        pending = send_slice(trainer, budget / len(active), lane) if lane is not None else None
+        if pending is not None:
+            session.pending[cell] = pending
+        else:                                               # no lane, or the trainer cannot cross: here
+            t0 = time.perf_counter()
+            trainer.run(seconds=budget / len(active))
+            session.wall += time.perf_counter() - t0
+    # the slices just sent, if they are back in about their own time: a busy lane's come back at the next tick
+    take_slices(session, wait=budget + SLICE_GRACE)
     finished = session.done or bool(session.stopped)
     # a cheap check (Kennedy: ~1 ms) runs every tick; a costly one (held-out sets) at most once a second
     if finished or session.check_cost < 0.01 or time.perf_counter() - session.checked_at >= 1.0:
         check(session)
     if finished:
         session.running = False
+
+
+def take_slices(session, wait=False):
+    """The trainers' slices back from the lane (``ui.lane``): those back within ``wait`` seconds (False: those back
+    now), or all of them with ``wait=True``; whatever changes a trainer itself waits for them all first."""
+    deadline = None if wait is True else time.perf_counter() + float(wait)
+    for cell, pending in list(session.pending.items()):
+        if deadline is None or pending.done.wait(max(0.0, deadline - time.perf_counter())):
+            del session.pending[cell]
+            session.wall += take_slice(session.trainers[cell], pending, wait=True)
 
 
 def check(session):
@@ -139,6 +161,7 @@ def check(session):
 def restore(session, lr):
     """After a divergence: every stopped trainer back to its weights from before the blow-up began
     (``Trainer.restore``), every trainer on to learning rate ``lr``; ``session.note`` says what happened."""
+    take_slices(session, wait=True)
     notes = []
     for cell, trainer in session.trainers.items():
         old = trainer.config.lr

@@ -102,11 +102,13 @@ def current_session(v, csv_text, page_settings):
     if st.session_state.get("train_key") != key:
         st.info("The settings changed since this training began; press **Reset** to start again with them.",
                 icon=":material/info:")
+    jobs.live_lane().warm()                              # its process up before the first Start
     return st.session_state.train
 
 
 def set_running(session, running):
-    """Start or Pause."""
+    """Start or Pause (a slice still out in the lane comes back first)."""
+    training.take_slices(session, wait=True)
     session.running = running
     if not running:
         training.check(session)                                # paused: the answers shown are the current ones
@@ -114,6 +116,7 @@ def set_running(session, running):
 
 def one_step(session):
     """Step: one update of every trainer that can go on, then paused."""
+    training.take_slices(session, wait=True)
     session.running = False
     for trainer in session.trainers.values():
         if not trainer.done and trainer.stopped is None:
