@@ -1,16 +1,16 @@
 """Live training's slices in a worker process: the server's thread sends a trainer, waits without holding the
 GIL, and takes the trainer back a slice further on.
 
-A live-training tick trains for its share of the budget (``ui.budget``), 20-120 ms of NumPy in the server's
-script thread, 2.5 times a second per trainer: with ten trainers on two replicas that was most of the replicas'
-script time, and every other student's page waited behind it for the cores. In a worker process started at a
-lower priority (``NICE``), the operating system gives the cores to the pages first, and the trainings take what
-is left. One process per server process runs every session's slices, one at a time and first come first served
-(``Lane.submit``); it starts with the first slice and ends after ``IDLE`` seconds without one, so that its memory
-comes back after a class. A tick does not wait for its slice: it sends the next one and draws the last one back
-(``send_slice``, ``take_slices``), so a trainer's chart redraws at the page's pace however busy the cores are, one
-slice behind the training; whatever changes a trainer itself (Pause, Step, a restore) first waits for its slice
-(``take_slices(…, wait=True)``).
+A live-training tick trains for its share of the budget (``ui.budget``), 20-120 ms of NumPy, 2.5 times a second
+per trainer: in the server's script thread that was most of the replicas' script time under a class. Here it runs
+in a worker process started at a lower priority (``NICE``). One process per server process runs every session's
+slices, one at a time and first come first served (``Lane.submit``); it starts when the page opens and ends after
+``IDLE`` seconds without a slice, so that its memory comes back after a class. A tick sends its slice and waits for
+it only about the slice's own time (``ui.training.tick``); a slice still out when the tick draws comes back at the
+next tick (``send_slice``, ``take_slice``), so a busy machine slows the training, not the chart. Whatever changes a
+trainer itself (Pause, Step, a restore) first takes its slice back. Measured with a class on two cores (README):
+the replicas' CPU fell from 75-96 to 57 core-seconds a minute and the trainers made more updates; the
+students' round trips did not move.
 
 A trainer crosses as a pickle without its history (the rows so far stay here; only the slice's new rows come
 back): a memory-task trainer is about 350 kB and a third of a millisecond each way. A trainer that cannot cross,
@@ -149,12 +149,6 @@ class Lane:
         return proc.pid if proc is not None and proc.poll() is None else None
 
 
-def send_slice(trainer, seconds, lane):
-    """Send ``seconds`` of ``trainer``'s training to ``lane`` without waiting: the :class:`Pending` slice, or None
-    if the trainer cannot cross (then train it here)."""
-    return _send(trainer, seconds, lane)
-
-
 def take_slice(trainer, pending, wait=False):
     """A slice sent by :func:`send_slice` taken back into ``trainer`` (in place) once it is back (at once with
     ``wait``): its wall time in seconds; None while it is still out. A slice the lane could not run (its process
@@ -172,7 +166,9 @@ def take_slice(trainer, pending, wait=False):
     return seconds
 
 
-def _send(trainer, seconds, lane):
+def send_slice(trainer, seconds, lane):
+    """Send ``seconds`` of ``trainer``'s training to ``lane`` without waiting: the :class:`Pending` slice, or None
+    if the trainer cannot cross (then train it here)."""
     history, trainer.history = trainer.history, []          # only the slice's own rows come back
     try:
         pending = lane.submit(run_slice, trainer, seconds)
