@@ -5,7 +5,8 @@
 Each replica is ``streamlit run app.py`` with one BLAS thread (as ``make run``), bound to 127.0.0.1 and told
 its name in ``UNROLLED_REPLICA`` (r1, r2, ...), which is also the value of HAProxy's cookie for it: a page
 that sees a cookie naming another replica knows its student was moved (``ui.replica``). The proxy checks
-every replica at ``/_stcore/health`` each second and sends students of a stopped one to a live one.
+every replica at ``/_stcore/health`` each second and sends students of a stopped one to a live one; it sends
+Streamlit's files and the app's plotly.js from its own memory, gzipped (``haproxy.cfg.template`` says why).
 """
 
 import argparse

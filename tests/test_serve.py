@@ -7,6 +7,7 @@ the browser reconnects to the other one, and the page comes back there with its 
 notice that it moved.
 """
 
+import gzip
 import json
 import re
 import shlex
@@ -141,6 +142,50 @@ def test_a_stopped_replica_sends_its_students_to_another_with_their_settings(clu
         assert page.get_by_text(NOTICE).count() == 0        # only the session that moved is told
     finally:
         context.close()
+
+
+def _get(url, cookie=None, **headers):
+    """(status, headers, body) of one GET, with ``cookie`` (name=value) or none."""
+    import urllib.request
+    request = urllib.request.Request(url, headers={**headers, **({"Cookie": cookie} if cookie else {})})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return r.status, r.headers, r.read()
+
+
+def test_the_proxy_sends_the_pages_files_from_memory_and_pins_no_one_with_them(cluster):
+    """A first load asks for ~80 files; the proxy answers them itself once it has one, byte for byte the
+    replica's, but never a page, a health check or a cookie: a new student still gets a replica of their own."""
+    start = len(cluster.proxy_log.read_text())             # earlier tests' browsers may have stored them already
+    _, headers, html = _get(cluster.url + "/")
+    cookie = headers["Set-Cookie"].split(";")[0]
+    assert cookie.startswith(COOKIE + "=r")
+    script = "/" + re.search(r'static/js/index[^"]+[.]js', html.decode()).group(0)
+    files = [script, "/app/static/plotly-cartesian-4.1.1.min.js"]
+    alive = next(name for name, proc in cluster.replicas.items() if proc.poll() is None)   # one test stops one
+    for path in files:
+        first, second = _get(cluster.url + path, cookie), _get(cluster.url + path, cookie)
+        direct = _get(f"http://127.0.0.1:{cluster.ports[alive]}{path}")
+        assert first[0] == second[0] == 200 and first[2] == second[2] == direct[2] and len(direct[2]) > 100_000
+        # without a cookie: the stored copy, and nothing in it names a replica
+        _, plain, body = _get(cluster.url + path)
+        assert body == direct[2] and "Set-Cookie" not in plain
+        # and gzipped for a browser that accepts it (Streamlit's own scripts are sent uncompressed)
+        _, zipped, packed = _get(cluster.url + path, cookie, **{"Accept-Encoding": "gzip, deflate, br"})
+        assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(packed) == direct[2]
+        assert len(packed) < len(direct[2]) / 2
+    time.sleep(0.5)                                        # the log line is written as the answer leaves
+    log = cluster.proxy_log.read_text()[start:]
+    for path in files:
+        servers = re.findall(rf'replicas/(\S+) .*"GET {re.escape(path)} ', log)
+        assert len(servers) == 4 and servers[1:3] == ["<CACHE>"] * 2, servers
+    for path in ("/", "/_stcore/health"):                  # always a replica's own answer
+        for _ in range(2):
+            assert _get(cluster.url + path, cookie)[0] == 200
+    time.sleep(0.5)
+    log = cluster.proxy_log.read_text()[start:]
+    assert not re.search(r'<CACHE>.*"GET (/|/_stcore/health) ', log)
+    _, fresh, _ = _get(cluster.url + "/")                  # a new student is still given a replica
+    assert fresh["Set-Cookie"].startswith(COOKIE + "=r")
 
 
 @pytest.mark.parametrize("replicas", [1, 4])
