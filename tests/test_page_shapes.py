@@ -120,6 +120,39 @@ def test_many_to_one_scores_held_out_reviews_and_a_typed_review():
     assert not at.error and "trained: **negative**" in texts(at)
 
 
+def own_review_chart(at):
+    (fig,) = [sp for sp in specs(at) if (sp["layout"].get("title") or {}).get("text", "").startswith("Your review")]
+    return fig
+
+
+def test_each_typed_review_gets_a_chart_of_its_own_words_in_every_session():
+    """The chart of a typed review is shared by every session that types the same review on the same cell and
+    seed; another review, or the untrained network alone, is another chart."""
+    first, second = train(page("many-to-one")), page("many-to-one")
+    for at, review in ((first, "the plot was boring"), (second, "the music was great")):
+        at.text_input(key="s_review").input(review).run()
+    for at, words, series in ((first, ["the", "plot", "was", "boring"], ["untrained", "trained"]),
+                              (second, ["the", "music", "was", "great"], ["untrained"])):
+        fig = own_review_chart(at)
+        assert fig["layout"]["xaxis"]["ticktext"] == words
+        assert [trace["name"] for trace in fig["data"]] == series
+    second.text_input(key="s_review").input("the plot was boring").run()     # the first session's review
+    assert own_review_chart(second)["layout"]["xaxis"]["ticktext"] == ["the", "plot", "was", "boring"]
+    assert [trace["name"] for trace in own_review_chart(second)["data"]] == ["untrained"]
+
+
+def test_the_loss_curve_is_the_trained_runs_own_for_each_seed():
+    curves = []
+    for seed in (0, 1):
+        at = apptest.page("shapes")
+        at.session_state["seed"] = seed
+        at = train(at.run())
+        (loss,) = [sp for sp in specs(at) if sp["data"][0].get("name") == "loss"]
+        curves.append(array(loss["data"][0]["y"]))
+        assert len(curves[-1]) == 300 and curves[-1][-1] < curves[-1][0] / 10       # it falls as XOR is learned
+    assert not np.array_equal(curves[0], curves[1])
+
+
 BAD_REVIEWS = [
     ("", "empty"),
     ("the movie was fantastic", "fantastic"),

@@ -168,15 +168,18 @@ def _merge(before, after, keys):
 
 
 def show_training(result, key):
-    """The training's time, final loss and loss curve."""
-    rows = pd.DataFrame(result.history)
-    last = rows.iloc[-1]
-    plot(loss_figure(rows["step"], rows["loss"], height=210,
-                     title=f"Training: {len(rows)} updates in {last['time']:.2f} s"), f"loss-{key}")
-    st.caption(f"How to read it: the loss after each update of the weights, from {rows['loss'].iloc[0]:.3f} "
-               f"down to {last['loss']:.4f}; it falls as the network learns the example.")
-    download_csv(rows[["step", "loss", "accuracy", "grad_norm", "time"]], f"training-{key}.csv",
-                 label="Download the training history (CSV)", key=f"csv-loss-{key}")
+    """The training's time, final loss and loss curve. ``key`` names the trained run (example, cell, seed): its
+    curve is drawn once for every session, and the history becomes a table only for its download."""
+    history = result.history
+    steps, losses = [row["step"] for row in history], [row["loss"] for row in history]
+    # keyed on the run's own time too: a run trained again (its cache dropped) has a title of its own
+    plot(shared_plot("shape-loss", (key, len(history), history[-1]["time"]), lambda: loss_figure(
+        steps, losses, height=210, title=f"Training: {len(history)} updates in {history[-1]['time']:.2f} s")),
+         f"loss-{key}")
+    st.caption(f"How to read it: the loss after each update of the weights, from {losses[0]:.3f} "
+               f"down to {losses[-1]:.4f}; it falls as the network learns the example.")
+    download_csv(lambda: pd.DataFrame(history)[["step", "loss", "accuracy", "grad_norm", "time"]],
+                 f"training-{key}.csv", label="Download the training history (CSV)", key=f"csv-loss-{key}")
 
 
 def show_outcome(result, trained):
@@ -282,9 +285,10 @@ def show_own_review(text, cell, seed, trained, key):
     final = {name: float(t["output"].iloc[-1]) for name, t in scores.items()}
     verdict = ", ".join(f"{name}: **{'positive' if p > 0.5 else 'negative'}** ({p:.2f})" for name, p in final.items())
     st.markdown(f"Your review → {verdict}")
-    plot(probability_figure(words["word"], {n: t["output"] for n, t in scores.items()},
-                            title="Your review: probability of positive after each word",
-                            highlight="trained"), f"own-review-{key}")
+    fig = shared_plot("own-review", (text, cell, int(seed), bool(trained)), lambda: probability_figure(
+        words["word"], {n: t["output"] for n, t in scores.items()},
+        title="Your review: probability of positive after each word", highlight="trained"))
+    plot(fig, f"own-review-{key}")
     st.caption("How to read it: the network answers once, after the last word (the last bars); the earlier bars "
                "show what it would have said had the review stopped at that word.")
     table = words[["step", "word"]].copy()
