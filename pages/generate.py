@@ -6,13 +6,14 @@ import streamlit as st
 
 from rnn_core.data import InputError
 from ui import generate as ug
+from ui import jobs
 from ui.controls import download_csv, input_error, page_end, page_start, text_box
 from ui.plot import plot
 from ui.state import CELL_NAMES, Setting
 from viz import generate as vg
 
-TICK_SECONDS = 0.25        # the browser asks for a tick this often while training
-BUDGET_SECONDS = 0.15      # training time per tick; the rest draws the progress, curve and samples
+TICK_SECONDS = 0.4         # the browser asks for a tick this often while training (as Live training's page)
+BUDGET_SECONDS = 0.15      # training time per tick at most: the server's fair share (ui.budget) with others training
 SETTINGS = ug.MODEL_SETTINGS + (
     Setting("gen_prime", "(", max_length=200), Setting("gen_len", 200, low=1, high=1000),
     Setting("gen_temp", 1.0, low=0.0, high=2.0), Setting("gen_topk", 0, low=0, high=120),
@@ -95,6 +96,8 @@ st.caption(f"A fresh {CELL_NAMES[v['tx_cell']]} from the sidebar's settings, tra
 def start(running):
     if st.session_state.get("gen_live") is None:
         st.session_state.gen_live = ug.new_live(key, ready.text, ug.config_of(v))
+        jobs.live_lane().warm()                        # its process starts while the first tick draws
+    ug.take_back(st.session_state.gen_live, wait=True)  # a Pause stops at the last slice, taken back
     st.session_state.gen_live.running = running
 
 
@@ -118,7 +121,7 @@ def live_view():
         st.info("Press **Start** to train a model from random weights.", icon=":material/play_arrow:")
         return
     if session.running:
-        ug.tick(session, BUDGET_SECONDS)
+        ug.tick(session, BUDGET_SECONDS, jobs.live_lane())
     trainer = session.trainer
     history = session.history
     last = f", {history[-1]['bits']:.3f} bits per character" if history else ""

@@ -194,6 +194,14 @@ def _state(rec):
     return (rnn.h_n, rnn.c_n) if rnn.kind == "lstm" else rnn.h_n
 
 
+def sample_due(trainer, every, prime, length=200, temperature=1.0, top_k=None, seed=0):
+    """The text a live training writes at its sample points (every ``every`` updates, and at its last one) with
+    :func:`sample`'s arguments; None between them. ``trainer``: a :func:`trainer_for` trainer."""
+    if trainer.step % every and not trainer.done:
+        return None
+    return sample(trainer.model, trainer.data.vocab, prime, length, temperature, top_k, seed).text
+
+
 def sample(model, vocab, prime, length=200, temperature=1.0, top_k=None, seed=0):
     """Read ``prime``, then write ``length`` characters, each sampled and fed back as the next input.
 

@@ -36,7 +36,7 @@ def test_slices_in_the_lane_train_exactly_as_training_here(lane, cell):
     here, there = kennedy_trainer(cell), kennedy_trainer(cell)
     here.run(steps=25)
     for _ in range(5):                                      # five slices of five updates, each back and forth
-        after, seconds = lane.call(ul.run_slice, there, None, 5)
+        after, seconds, _ = lane.call(ul.run_slice, there, None, 5)
         there.__dict__.update(after.__dict__)
         assert seconds > 0
     assert lane.pid() not in (None, os.getpid())
@@ -133,3 +133,27 @@ def test_a_divergence_in_the_lane_stops_with_its_explanation_and_restores_here(l
     training.restore(session, 5.0)
     assert session.stopped is None and len(session.trainer.history) == session.trainer.step
     assert all(np.all(np.isfinite(w)) for w in session.trainer.model.parameters().values())
+
+
+def test_generate_ticks_in_the_lane_train_and_write_the_samples_exactly_as_here(lane):
+    """The Generate page's live training: its slices stop at each sample point, where the lane writes the sample;
+    the weights and every sample are bit for bit those of ticks trained here."""
+    from rnn_core import text_model as tm
+    from rnn_core.corpus import structured_corpus
+    from ui import generate as ug
+    text, config = structured_corpus(n_chars=3000, seed=1)[:3000], tm.DEFAULTS.replace(hidden=16, steps=250)
+    here, there = ug.new_live("key", text, config), ug.new_live("key", text, config)
+    for live, where in ((here, None), (there, lane)):
+        deadline = time.monotonic() + 120
+        while not live.trainer.done and time.monotonic() < deadline:
+            ug.tick(live, 0.03, where)
+            if live.pending is not None:                    # out: the next tick takes it back if it is there
+                live.pending.done.wait(0.5)
+        ug.take_back(live, wait=True)
+    assert lane.pid() is not None and there.pending is None
+    assert here.trainer.step == there.trainer.step == 250
+    assert [update for update, _ in there.samples] == [0, 100, 200, 250]     # every 100 updates and the last
+    assert there.samples == here.samples and len(set(text for _, text in there.samples)) == 4
+    assert without_time(there.trainer.history) == without_time(here.trainer.history)
+    for name, w in here.trainer.model.parameters().items():
+        np.testing.assert_array_equal(there.trainer.model.parameters()[name], w)

@@ -1,13 +1,13 @@
 """Glue for the Generate and Hidden-state explorer pages: which character model, its text, cached sampling, and
-live training in bounded ticks with samples taken as it goes.
+live training in bounded ticks (the server's fair share, in the live-training lane) with samples taken as it goes.
 
 The ready-trained model of the default settings is the project's shipped file (``make weights`` writes it, a
 test reproduces it); any other setting is trained once per server in its worker process (``ui.jobs``) and
 shared, never changed afterwards. Live training lives in the session's own :class:`Live` object.
 """
 
+import functools
 import hashlib
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +18,9 @@ from rnn_core.corpus import CORPORA, MAX_OWN, MIN_OWN, check_own_text, corpus
 from rnn_core.data import InputError
 
 from . import jobs, trained
+from .budget import fair_slice
 from .controls import page_end
+from .lane import SLICE_GRACE, run_slice, send_slice, take_slice
 from .state import CELL_NAMES, CELLS, Setting
 
 HIDDEN_SIZES = (16, 32, 64, 128, 256)
@@ -186,12 +188,14 @@ class Live:
     trainer : Trainer
     samples : list of (update, text)   a sample (LIVE_SAMPLE) at update 0 and every SAMPLE_EVERY updates
     running : bool
+    pending : ui.lane.Pending or None   the slice being trained in the lane's process
     """
 
     key: tuple
     trainer: object
     samples: list = field(default_factory=list)
     running: bool = False
+    pending: object = None              # a slice out in the live-training lane (ui.lane.Pending)
 
     @property
     def history(self):
@@ -217,15 +221,42 @@ def live_prime(vocab):
     return LIVE_SAMPLE["prime"] if LIVE_SAMPLE["prime"] in vocab else vocab[0]
 
 
-def tick(live, budget):
-    """Train for about ``budget`` seconds, stopping at each sample point to take the sample."""
-    t0 = time.perf_counter()
+def tick(live, budget, lane=None):
+    """Train for this tick's fair share of the server's training time (at most ``budget`` seconds, ``ui.budget``)
+    and at most up to the next sample point, in ``lane``'s worker process when one is given, where the sample is
+    written too (``ui.lane``). A slice still out when the tick has waited its own time comes back at the next."""
+    seconds = fair_slice(id(live), budget)                   # counted as training even while a slice is out
+    take_back(live)
     trainer = live.trainer
-    while not trainer.done and trainer.stopped is None and time.perf_counter() - t0 < budget:
-        next_sample = (trainer.step // SAMPLE_EVERY + 1) * SAMPLE_EVERY
-        trainer.run(steps=next_sample - trainer.step, seconds=max(0.0, budget - (time.perf_counter() - t0)))
-        if trainer.step % SAMPLE_EVERY == 0 or trainer.done:
-            if live.samples[-1][0] != trainer.step:
-                take_sample(live)
+    if live.pending is None and not trainer.done and trainer.stopped is None:
+        steps = (trainer.step // SAMPLE_EVERY + 1) * SAMPLE_EVERY - trainer.step
+        then = functools.partial(tm.sample_due, every=SAMPLE_EVERY,
+                                 **{**LIVE_SAMPLE, "prime": live_prime(live.vocab)})
+        live.pending = send_slice(trainer, seconds, lane, steps, then) if lane is not None else None
+        if live.pending is None:                             # no lane, or the trainer cannot cross: here
+            _add_sample(live, run_slice(trainer, seconds, steps, then)[2])
+        else:
+            take_back(live, wait=seconds + SLICE_GRACE)
     if trainer.done or trainer.stopped:
         live.running = False
+
+
+def take_back(live, wait=False):
+    """The slice out in the lane taken back into the trainer, with its sample: now if it is back, within ``wait``
+    seconds, or whenever it is (``wait=True``: before Pause or anything else that reads the trainer as final)."""
+    pending = live.pending
+    if pending is None:
+        return
+    if wait is True:
+        pending.done.wait()
+    elif wait:
+        pending.done.wait(wait)
+    if pending.done.is_set():
+        live.pending = None
+        take_slice(live.trainer, pending, wait=True)
+        _add_sample(live, pending.extra)
+
+
+def _add_sample(live, text):
+    if text is not None and live.samples[-1][0] != live.trainer.step:
+        live.samples.append((live.trainer.step, text))

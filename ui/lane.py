@@ -29,18 +29,21 @@ from .worker import end, spawn
 NICE = 10          # below the pages (0), above the background trainings (ui.worker.NICE, 19): a tick waits for it
 IDLE = 60.0        # seconds without a slice before the lane's process ends
 TIMEOUT = 30.0     # a slice that takes longer than this: its process is stopped and the slice runs here
+SLICE_GRACE = 0.05  # seconds a tick waits for its slices beyond their budget before it draws the ones before
 
 
 class LaneError(Exception):
     """The lane could not run a call (the caller runs it itself)."""
 
 
-def run_slice(trainer, seconds, steps=None):
-    """The worker's side: ``trainer.run(steps, seconds)`` (at least one update); (the trainer moved on, the slice's
-    wall time in seconds)."""
+def run_slice(trainer, seconds, steps=None, then=None):
+    """The worker's side: ``trainer.run(steps, seconds)`` (at least one update), then ``then(trainer)`` if given
+    (a picklable function of the trained trainer, e.g. a sample written at a sample point); (the trainer moved
+    on, the slice's wall time in seconds, what ``then`` returned or None)."""
     start = time.perf_counter()
     trainer.run(steps=steps, seconds=seconds)
-    return trainer, time.perf_counter() - start
+    extra = then(trainer) if then is not None else None
+    return trainer, time.perf_counter() - start, extra
 
 
 class Pending:
@@ -49,7 +52,8 @@ class Pending:
     def __init__(self):
         self.done = threading.Event()
         self.value = self.error = None
-        self.seconds = None                # a slice's budget, for training it here if the lane cannot
+        self.seconds = self.steps = self.then = None     # a slice's, for training it here if the lane cannot
+        self.extra = None                  # what the slice's ``then`` returned, once taken back
 
 
 class Lane:
@@ -151,28 +155,26 @@ class Lane:
 
 def take_slice(trainer, pending, wait=False):
     """A slice sent by :func:`send_slice` taken back into ``trainer`` (in place) once it is back (at once with
-    ``wait``): its wall time in seconds; None while it is still out. A slice the lane could not run (its process
-    stopped or could not start) is trained here instead. A failure of the training itself is raised, as it would
-    be here."""
+    ``wait``): its wall time in seconds; None while it is still out. What its ``then`` returned is in
+    ``pending.extra``. A slice the lane could not run (its process stopped or could not start) is trained here
+    instead. A failure of the training itself is raised, as it would be here."""
     if wait:
         pending.done.wait()
     if not pending.done.is_set():
         return None
     seconds = _take(trainer, pending)
     if seconds is None:
-        start = time.perf_counter()
-        trainer.run(seconds=pending.seconds)
-        seconds = time.perf_counter() - start
+        _, seconds, pending.extra = run_slice(trainer, pending.seconds, pending.steps, pending.then)
     return seconds
 
 
-def send_slice(trainer, seconds, lane):
-    """Send ``seconds`` of ``trainer``'s training to ``lane`` without waiting: the :class:`Pending` slice, or None
-    if the trainer cannot cross (then train it here)."""
+def send_slice(trainer, seconds, lane, steps=None, then=None):
+    """Send ``seconds`` (and at most ``steps`` updates) of ``trainer``'s training to ``lane`` without waiting, then
+    ``then(trainer)`` there: the :class:`Pending` slice, or None if the trainer cannot cross (then train it here)."""
     history, trainer.history = trainer.history, []          # only the slice's own rows come back
     try:
-        pending = lane.submit(run_slice, trainer, seconds)
-        pending.seconds = seconds
+        pending = lane.submit(run_slice, trainer, seconds, steps, then)
+        pending.seconds, pending.steps, pending.then = seconds, steps, then
         return pending
     except LaneError:
         return None
@@ -186,7 +188,7 @@ def _take(trainer, pending):
         return None
     if pending.error is not None:
         raise pending.error
-    after, seconds = pending.value
+    after, seconds, pending.extra = pending.value
     trainer.history.extend(after.history)
     after.history = trainer.history
     trainer.__dict__.update(after.__dict__)

@@ -21,14 +21,13 @@ from rnn_core.pytorch_io import load_any_model, save_pytorch
 from rnn_core.trainer import Trainer
 
 from .budget import fair_slice
-from .lane import send_slice, take_slice
+from .lane import SLICE_GRACE, send_slice, take_slice
 from .state import CELL_NAMES
 
 #: examples that train live on this page (the encoder-decoder ones have their own page)
 TRAIN_EXAMPLES = ("kennedy", "jazz", "home", "namaskar", "xor", "generate", "sentiment", "memory", "sine",
                   "own_text", "own_series")
 CELLS = ("rnn", "lstm", "gru")
-SLICE_GRACE = 0.05   # seconds a tick waits for its slices beyond their budget before it draws the ones before
 
 
 @dataclass
