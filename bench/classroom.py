@@ -449,8 +449,8 @@ def report(tally, students, trainers, seconds, mem, cpu, replicas):
     print(f"Replicas: {replicas}; CPU (with their training workers) {cpu['load']:.1f} core-seconds over "
           f"{seconds:.0f} s "
           f"({cpu['load'] / seconds:.2f} cores, {1000 * cpu['load'] / seconds / max(1, sessions):.0f} ms "
-          f"of CPU per session-second{per_action}); of it {cpu['workers']:.1f} core-seconds in the training workers "
-          f"(nice 19: they take what the replicas leave).")
+          f"of CPU per session-second{per_action}); of it {cpu['workers']:.1f} core-seconds in the worker processes "
+          f"(the trainings' at nice 19, live training's lane at nice 10: they take what the replicas leave).")
     print(f"Memory of the replicas and their training workers (RSS): {mem['idle']:.0f} MB warm and idle, at most "
           f"{mem['busy']:.0f} MB with "
           f"{students} students and {trainers} trainers ({(mem['busy'] - mem['idle']) / max(1, sessions):.1f}"
