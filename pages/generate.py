@@ -98,7 +98,7 @@ def start(running):
         st.session_state.gen_live = ug.new_live(key, ready.text, ug.config_of(v))
         jobs.live_lane().warm()                        # its process starts while the first tick draws
     ug.take_back(st.session_state.gen_live, wait=True)  # a Pause stops at the last slice, taken back
-    st.session_state.gen_live.running = running
+    st.session_state.gen_live.running = st.session_state.gen_live.answer_now = running
 
 
 def reset():

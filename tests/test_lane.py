@@ -80,6 +80,20 @@ def test_a_tick_sends_its_slice_and_takes_it_back_at_the_next_tick(lane):
         assert [r["step"] for r in trainer.history] == list(range(1, trainer.step + 1))
 
 
+def test_a_starts_own_tick_answers_without_waiting_for_its_slice(lane):
+    """Start's click is answered at once (its button turns to Pause); the ticks after it wait their own time."""
+    ex = EXAMPLES["kennedy"]
+    session = training.new_session(ex, "kennedy", ex.defaults.replace(steps=5000))
+    lane.call(ul.run_slice, kennedy_trainer(), None, 1)                      # the lane's process is up
+    session.running = session.answer_now = True                             # as Start sets them
+    training.tick(session, 0.5, lane)
+    # on an idle lane the slice would be back within the tick's wait (its budget and 50 ms): this one did not wait
+    assert set(session.pending) == {"lstm"} and session.trainer.step == 0
+    assert not session.answer_now                                           # the ticks after it wait again
+    training.take_slices(session, wait=True)
+    assert session.trainer.step > 0
+
+
 def test_the_lane_runs_at_a_lower_priority_and_ends_when_idle(lane):
     lane.call(ul.run_slice, kennedy_trainer(), None, 1)
     pid = lane.pid()

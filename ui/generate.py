@@ -189,6 +189,7 @@ class Live:
     samples : list of (update, text)   a sample (LIVE_SAMPLE) at update 0 and every SAMPLE_EVERY updates
     running : bool
     pending : ui.lane.Pending or None   the slice being trained in the lane's process
+    answer_now : bool           the next tick answers without waiting for its slice (the run of a Start)
     """
 
     key: tuple
@@ -196,6 +197,7 @@ class Live:
     samples: list = field(default_factory=list)
     running: bool = False
     pending: object = None              # a slice out in the live-training lane (ui.lane.Pending)
+    answer_now: bool = False            # the next tick does not wait for its slice (the run of a Start)
 
     @property
     def history(self):
@@ -235,8 +237,9 @@ def tick(live, budget, lane=None):
         live.pending = send_slice(trainer, seconds, lane, steps, then) if lane is not None else None
         if live.pending is None:                             # no lane, or the trainer cannot cross: here
             _add_sample(live, run_slice(trainer, seconds, steps, then)[2])
-        else:
+        elif not live.answer_now:                           # a Start's own run answers at once
             take_back(live, wait=seconds + SLICE_GRACE)
+    live.answer_now = False
     if trainer.done or trainer.stopped:
         live.running = False
 

@@ -50,6 +50,7 @@ class Session:
     note : str                      what the last restore did, said on the page
     uploaded_at : int or None       for a model continued from a file: the updates it had had before
     pending : dict cell -> Pending  a slice of training out in the lane's worker process (``ui.lane``)
+    answer_now : bool               the next tick answers without waiting for its slices (the run of a Start)
     """
 
     key: str
@@ -67,6 +68,7 @@ class Session:
     note: str = ""
     uploaded_at: int | None = None
     pending: dict = field(default_factory=dict)    # cell -> ui.lane.Pending: a slice out in the lane
+    answer_now: bool = False
 
     @property
     def trainer(self):
@@ -124,8 +126,10 @@ def tick(session, budget=0.08, lane=None):
             t0 = time.perf_counter()
             trainer.run(seconds=budget / len(active))
             session.wall += time.perf_counter() - t0
-    # the slices just sent, if they are back in about their own time: a busy lane's come back at the next tick
-    take_slices(session, wait=budget + SLICE_GRACE)
+    # the slices just sent, if they are back in about their own time: a busy lane's come back at the next tick;
+    # a Start's own run answers at once (the button turns to Pause), its first slices drawn by the next tick
+    take_slices(session, wait=0.0 if session.answer_now else budget + SLICE_GRACE)
+    session.answer_now = False
     finished = session.done or bool(session.stopped)
     # a cheap check (Kennedy: ~1 ms) runs every tick; a costly one (held-out sets) at most once a second
     if finished or session.check_cost < 0.01 or time.perf_counter() - session.checked_at >= 1.0:

@@ -109,7 +109,7 @@ def current_session(v, csv_text, page_settings):
 def set_running(session, running):
     """Start or Pause (a slice still out in the lane comes back first)."""
     training.take_slices(session, wait=True)
-    session.running = running
+    session.running = session.answer_now = running
     if not running:
         training.check(session)                                # paused: the answers shown are the current ones
 
