@@ -35,7 +35,7 @@ test: $(STAMP) browser haproxy
 
 # the app on http://localhost:8501
 run: $(STAMP)
-	$(THREADS) $(MALLOC_ENV) $(BIN)/python -m streamlit run app.py --server.port 8501
+	$(THREADS) $(MALLOC_ENV) $(BIN)/python -m streamlit run deploy/asgi.py --server.port 8501
 
 # a class on one server: REPLICAS Streamlit processes (default one per core) behind HAProxy with cookie
 # affinity on http://localhost:$(PORT); replicas on REPLICA_PORT, REPLICA_PORT+1, ... (loopback only)

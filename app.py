@@ -1,9 +1,11 @@
 """Unrolled: the entry point and the home page (what a recurrent network is, JAZZ's two Zs, a card for every
 page).
 
-Run with ``make run`` (or ``streamlit run app.py``). Streamlit routes each file in ``pages/`` by its name
-(``pages/step_through.py`` → ``/step_through``); every page starts with ``ui.controls.page_start``, which
-sets the page config and draws the navigation (``ui/nav.py`` lists the pages in teaching order).
+Run with ``make run`` (``streamlit run deploy/asgi.py``: this app in Streamlit's ASGI server, with the
+middleware that tells its page where the server is; ``streamlit run app.py`` serves the same app without it).
+Streamlit routes each file in ``pages/`` by its name (``pages/step_through.py`` → ``/step_through``); every page
+starts with ``ui.controls.page_start``, which sets the page config and draws the navigation (``ui/nav.py`` lists
+the pages in teaching order).
 """
 
 import streamlit as st

@@ -2,9 +2,9 @@
 
     python -m deploy.serve --replicas 2 --port 8501 --replica-port 8511     # what `make serve` runs
 
-Each replica is ``streamlit run app.py`` with one BLAS thread (as ``make run``), bound to 127.0.0.1 and told
-its name in ``UNROLLED_REPLICA`` (r1, r2, ...), which is also the value of HAProxy's cookie for it: a page
-that sees a cookie naming another replica knows its student was moved (``ui.replica``). The proxy checks
+Each replica is ``streamlit run deploy/asgi.py`` (the app) with one BLAS thread (as ``make run``), bound to
+127.0.0.1 and told its name in ``UNROLLED_REPLICA`` (r1, r2, ...), which is also the value of HAProxy's cookie
+for it: a page that sees a cookie naming another replica knows its student was moved (``ui.replica``). The proxy checks
 every replica at ``/_stcore/health`` each second and sends students of a stopped one to a live one; it sends
 Streamlit's files and the app's plotly.js from its own memory, gzipped (``haproxy.cfg.template`` says why).
 """
@@ -106,7 +106,7 @@ class Cluster:
         env = dict(os.environ, **THREADS, UNROLLED_REPLICA=name)
         with open(self.replica_log(name), "ab") as log:
             self.replicas[name] = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.ports[name]),
+                [sys.executable, "-m", "streamlit", "run", "deploy/asgi.py", "--server.port", str(self.ports[name]),
                  "--server.address", "127.0.0.1", "--server.headless", "true",
                  "--browser.gatherUsageStats", "false",
                  *[arg for k, v in self.options.items() for arg in (f"--{k}", str(v))]],

@@ -29,10 +29,10 @@ def free_port():
 
 @contextlib.contextmanager
 def fresh_server():
-    """``streamlit run app.py`` on a free port, as ``make run`` starts it; yields its base URL."""
+    """``streamlit run deploy/asgi.py`` (the app) on a free port, as ``make run`` starts it; yields its base URL."""
     port = free_port()
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "deploy/asgi.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -67,9 +67,12 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, width=1400, height=1000):
+def open_page(browser, url, width=1400, height=1000, requests=None):
+    """A new page at ``url``; ``requests``: a list that collects the URL of every request the page makes."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(30_000)
+    if requests is not None:
+        page.on("request", lambda request: requests.append(request.url))
     page.goto(url)
     page.wait_for_selector('[data-testid="stAppViewContainer"]')
     return page

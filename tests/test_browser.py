@@ -11,9 +11,13 @@ from ui.nav import PAGES
 @pytest.mark.parametrize("info", PAGES, ids=[p.url_path or "home" for p in PAGES])
 def test_each_page_opened_first_by_its_url_on_a_fresh_server(browser, info):  # noqa: F811
     with fresh_server() as url:
-        page = open_page(browser, f"{url}/{info.url_path}?seed=3")
+        requests = []
+        page = open_page(browser, f"{url}/{info.url_path}?seed=3", requests=requests)
         settle(page)
         assert "seed=3" in page.url, "the link's settings were dropped"
+        # the page is told where its server is (deploy/base_url.py): one health check, at the server's root, and
+        # not first a 404 at <page>/_stcore/health and Streamlit's 100 ms retry
+        assert [r.removeprefix(url) for r in requests if "/_stcore/health" in r] == ["/_stcore/health"]
         assert page.title().startswith("Unrolled"), "the app's page config was skipped"
         links = page.locator('.st-key-navigation [data-testid="stPageLink-NavLink"]')
         links.nth(len(PAGES) - 1).wait_for()
