@@ -1,14 +1,13 @@
 """An ASGI middleware that tells Streamlit's page where its server is (``deploy/asgi.py`` wraps the app in it).
 
 Streamlit's page looks for its server by asking ``<the page's path>/_stcore/health`` first and, after that 404 and
-a retry delay of its own (100 ms), ``/_stcore/health``: about 0.12 s of every first load of a page other than
-Home: the page's other work fills part of that wait, so a first load gains 0.03–0.12 s (Step through, medians of
-interleaved loads, README). The page skips the search when
-``window.__streamlit.BACKEND_BASE_URL`` is set, which only its HTML can do before the page's script starts, and
-Streamlit writes that HTML itself; so the middleware puts a constant script at the top of it. The base is the
-page's own path without the app's page name, so the app also works below a proxy's path prefix (one named like
-a page, ``/gates``, must be opened with its trailing slash: ``/gates/``). Nothing from a request or a file goes
-into the script: only the names of ``pages/*.py``, as JSON.
+a retry delay of its own (100 ms), ``/_stcore/health``, on every first load of a page other than Home (skipping it
+gains 0.03–0.12 s, medians of interleaved loads in the README: the page's other work fills part of the wait).
+The page skips the search when ``window.__streamlit.BACKEND_BASE_URL`` is set, which only its HTML can do before
+the page's script starts, and Streamlit writes that HTML itself; so the middleware puts a constant script at the
+top of it. The base is the page's own path without the app's page name, so the app also works below a proxy's
+path prefix (one named like a page, ``/gates``, must be opened with its trailing slash: ``/gates/``). Nothing from
+a request or a file goes into the script: only the names of ``pages/*.py``, as JSON.
 """
 
 import json
