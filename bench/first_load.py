@@ -26,12 +26,13 @@ STEPPER_JS = ("document.querySelector('[data-testid=\"stBidiComponentIsolated\"]
               "?.querySelector('.stepper')?.dataset.drawn !== undefined")
 QUERY = "example=jazz&cell=lstm&weights=trained"
 DRAWN_JS = "document.querySelector('.st-key-{} .js-plotly-plot[data-drawn]')"      # ui/components/plot.js
+HEATMAP_JS = "document.querySelector('.st-key-{} .gate-heatmap[data-drawn]')"     # ui/components/heatmap.js
 #: page -> (path, its sidebar link's label, the mark that it is drawn)
 PAGES = {
     "Home": ("/", "Home", TITLE_JS),
     "Step through": (f"/step_through?{QUERY}", "Step through", STEPPER_JS),
     "Unrolled": (f"/unrolled?{QUERY}", "Unrolled", DRAWN_JS.format("u_chart")),
-    "Gates": (f"/gates?{QUERY}", "LSTM & GRU gates", DRAWN_JS.format("g_heat_h")),
+    "Gates": (f"/gates?{QUERY}", "LSTM & GRU gates", HEATMAP_JS.format("g_heat_h")),
     "Gradients": ("/gradients", "Vanishing & exploding gradients", DRAWN_JS.format("v_norms")),
 }
 
@@ -87,7 +88,7 @@ def _through_sidebar(browser, url, n):
     for _ in range(n + 1):                                     # the first round loads each page's scripts
         for name, (_, label, mark) in [*list(PAGES.items())[1:], ("Home", PAGES["Home"])]:
             link = page.locator('[data-testid="stSidebar"] .st-key-navigation a', has_text=label).first
-            page.evaluate("() => document.querySelectorAll('.js-plotly-plot, [data-testid=stMain] h1')"
+            page.evaluate("() => document.querySelectorAll('.js-plotly-plot, .gate-heatmap, [data-testid=stMain] h1')"
                           ".forEach(e => e.setAttribute('data-old', '1'))")
             start = page.evaluate("() => performance.now()")
             link.click()

@@ -61,24 +61,25 @@ def button(at, label):
     return matches[0]
 
 
+#: the project's own chart components and the key of the JSON text in their data
+_CHARTS = {"unrolled_plot": "figure", "unrolled_heatmap": "spec"}
+
+
 def charts(at):
-    """Every Plotly chart's figure as a dict (AppTest sees only the JSON): Streamlit's chart elements, then the
-    charts drawn by the project's own plotly.js (``ui.plot``), each kind in page order."""
-    return ([json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-            + [_plotted(el) for el in at.get("bidi_component") if el.proto.component_name == "unrolled_plot"])
+    """Every chart's figure as a dict (AppTest sees only the JSON): Streamlit's chart elements, then the charts
+    the project draws itself (``ui.plot``'s Plotly figures, ``ui.heatmap``'s heatmaps) in page order."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + list(_own_charts(at).values())
 
 
-def _plotted(el):
-    """The figure a ``ui.plot`` chart sends (its JSON text inside the component's data), as a dict."""
-    return json.loads(json.loads(el.proto.json)["figure"])
+def _own_charts(at):
+    """The figure each of the project's chart components sends (JSON text inside its data), by element id."""
+    return {el.proto.id: json.loads(json.loads(el.proto.json)[_CHARTS[el.proto.component_name]])
+            for el in at.get("bidi_component") if el.proto.component_name in _CHARTS}
 
 
 def charts_by_id(at):
-    """Every Plotly chart's figure keyed by its element id (which ends with the chart's key), both kinds."""
-    found = {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-    found.update({el.proto.id: _plotted(el) for el in at.get("bidi_component")
-                  if el.proto.component_name == "unrolled_plot"})
-    return found
+    """Every chart's figure keyed by its element id (which ends with the chart's key), every kind."""
+    return {**{el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}, **_own_charts(at)}
 
 
 def component_data(at, key):

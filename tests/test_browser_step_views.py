@@ -35,8 +35,16 @@ VIEW = """(key) => {
                 .map((m) => [...m.children].map((c) => c.textContent))};
 }"""
 
-# the steps whose highlight a chart shows: its shapes and annotations named "step k" that are visible
+# the steps whose highlight a chart shows: a Plotly chart's shapes named "step k" that are visible, a gates heatmap's
+# outline where it is drawn
 MARKED = """(key) => {
+    const hm = document.querySelector(`.st-key-${key} .gate-heatmap[data-drawn]`);
+    if (hm) {
+        const o = hm.querySelector('rect.step-outline'), area = hm.querySelector('rect.hit');
+        if (!o || o.getAttribute('visibility') !== 'visible') return [];
+        const column = Number(area.getAttribute('width')) / hm.__spec.labels.length;     // where it is drawn
+        return [Math.round((Number(o.getAttribute('x')) - Number(area.getAttribute('x'))) / column)];
+    }
     const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
     if (!gd || !gd.layout) return null;
     const on = new Set();
@@ -95,7 +103,7 @@ def click_point(page, key, trace, point):
 
 def click_column(page, key, t, T):
     """Click the middle of column t of a heatmap of T steps."""
-    area = page.locator(f".st-key-{key} .nsewdrag").first
+    area = page.locator(f".st-key-{key} .gate-heatmap rect.hit").first
     area.scroll_into_view_if_needed()
     box = area.bounding_box()
     page.mouse.click(box["x"] + box["width"] * (t + 0.5) / T, box["y"] + box["height"] / 2)
@@ -269,9 +277,9 @@ def test_gates_step_shows_the_records_bars_and_outlines_every_heatmap_with_no_me
 
 def test_the_vanilla_rnns_gates_page_has_no_step_to_move(browser, server):  # noqa: F811
     page, _ = open_watched(browser, f"{server}/gates")
-    page.wait_for_selector(".st-key-g_heat_h .js-plotly-plot")
+    page.wait_for_selector(".st-key-g_heat_h .gate-heatmap[data-drawn]")
     assert page.locator(".st-key-g_step_view").count() == 0
-    assert page.evaluate("() => document.querySelector('.st-key-g_heat_h .js-plotly-plot').layout.shapes") in (None, [])
+    assert page.locator(".st-key-g_heat_h .gate-heatmap rect.step-outline").count() == 0
     page.close()
 
 

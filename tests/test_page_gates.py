@@ -1,6 +1,6 @@
 """The LSTM & GRU gates page under AppTest: every cell, example and option, and bad input."""
 
-import base64
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,18 +21,6 @@ def _app(**state):
     return at.run()
 
 
-def _array(value):
-    """A Plotly spec's array: a plain list, or NumPy data sent as {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict):
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return out.reshape([int(n) for n in str(value.get("shape", out.size)).split(",")])
-    return np.array(value, dtype=float)
-
-
-def _charts(at):
-    return charts_by_id(at)
-
-
 def _saturation(at):
     """The saturation table as shown: {gate: {"bottom", "top", "saturated"} as fractions, "count"}."""
     (table,) = [m.value for m in at.markdown if m.value.startswith("| gate | share near bottom")]
@@ -49,14 +37,20 @@ def _share(cell):
     return float(cell.split("%")[0]) / 100
 
 
+def _heatmaps(at):
+    """The data of every heatmap the page sends (``ui.heatmap``: its JSON text inside the component's data)."""
+    return [json.loads(json.loads(el.proto.json)["spec"]) for el in at.get("bidi_component")
+            if el.proto.component_name == "unrolled_heatmap"]
+
+
 def _titles(at):
-    return [spec["layout"].get("title", {}).get("text", "") for spec in _charts(at).values()]
+    return [f"{spec['words']} {spec['symbol']}" for spec in _heatmaps(at)]
 
 
 def _heatmap(at, words):
-    """The heatmap whose title starts with ``words`` (e.g. "forget gate")."""
-    for spec in _charts(at).values():
-        if spec["layout"].get("title", {}).get("text", "").startswith(words) and spec["data"][0]["type"] == "heatmap":
+    """The heatmap titled ``words`` and its symbol (e.g. "forget gate")."""
+    for spec in _heatmaps(at):
+        if spec["words"] == words:
             return spec
     raise AssertionError(f"no heatmap titled {words!r} in {_titles(at)}")
 
@@ -70,7 +64,7 @@ def test_defaults_rnn_explains_no_gates_and_the_button_switches_to_lstm():
     at = _app()
     assert not at.exception
     assert any("no gates" in info.value for info in at.info)
-    assert _titles(at) == ["hidden state h<sub>t</sub>"]             # only h_t
+    assert _titles(at) == ["hidden state h"]                         # only h_t
     assert not at.get("html")
     at.button(key="g_to_lstm").click().run()
     assert not at.exception
@@ -94,10 +88,10 @@ def test_each_gate_heatmap_shows_the_engines_values(key, cell):
              "r": "reset gate", "z": "update gate", "n": "candidate"}
     for name in ("ifgo" if cell == "lstm" else "rzn"):
         spec = _heatmap(at, words[name])
-        np.testing.assert_allclose(_array(spec["data"][0]["z"]), layer.gate(name)[:L, 0].T, rtol=1e-12)
-        assert spec["layout"]["xaxis"]["ticktext"] == data.tokens[0]
+        np.testing.assert_array_equal(np.array(spec["z"]), layer.gate(name)[:L, 0].T)     # the record, exactly
+        assert spec["labels"] == data.tokens[0]
     if cell == "lstm":
-        np.testing.assert_allclose(_array(_heatmap(at, "cell state")["data"][0]["z"]), layer.cell[:L, 0].T)
+        np.testing.assert_array_equal(np.array(_heatmap(at, "cell state")["z"]), layer.cell[:L, 0].T)
     else:
         assert not any(t.startswith("cell state") for t in _titles(at))  # a GRU has no cell state
     assert list(_saturation(at)) == [f"{words[n]} {n}" for n in ("ifgo" if cell == "lstm" else "rzn")]
@@ -108,9 +102,9 @@ def test_kennedy_second_sentence_has_its_own_two_steps():
     at.radio(key="g_seq").set_value(2).run()
     assert not at.exception
     spec = _heatmap(at, "update gate")
-    assert spec["layout"]["xaxis"]["ticktext"] == ["Kennedy", "stands"]
+    assert spec["labels"] == ["Kennedy", "stands"]
     _, rec = _record("kennedy", "gru")
-    np.testing.assert_allclose(_array(spec["data"][0]["z"]), rec.rnn.layers[0].gate("z")[:2, 1].T)
+    np.testing.assert_array_equal(np.array(spec["z"]), rec.rnn.layers[0].gate("z")[:2, 1].T)
     assert [row["count"] for row in _saturation(at).values()] == [2 * 8] * 3     # padding left out
 
 
@@ -141,8 +135,7 @@ def test_step_unit_and_colour_controls():
     assert list(bars) == list("ifgoch")
     np.testing.assert_array_equal(bars["f"], layer.gate("f")[:, 0])       # every step's, exactly
     np.testing.assert_array_equal(bars["c"], layer.cell[:, 0])
-    outline = [s for s in _heatmap(at, "forget gate")["layout"]["shapes"] if s["name"] == "step 3"]
-    assert [(s["x0"], s["opacity"]) for s in outline] == [(2.5, 0)]       # the browser shows it
+    assert _heatmap(at, "forget gate")["outline"]                       # the browser outlines the step
     at.slider(key="g_unit").set_value(4).run()
     at.segmented_control(key="g_color").set_value("f").run()
     assert not at.exception
@@ -153,7 +146,7 @@ def test_step_unit_and_colour_controls():
 def test_the_vanilla_rnn_has_no_step_to_choose():
     at = _app(example="jazz", cell="rnn")
     assert not [el for el in at.get("bidi_component") if el.proto.component_name == "unrolled_step_view"]
-    assert not _heatmap(at, "hidden state")["layout"].get("shapes")
+    assert not _heatmap(at, "hidden state")["outline"]
 
 
 def test_two_layers_show_the_upper_layer():
@@ -161,8 +154,7 @@ def test_two_layers_show_the_upper_layer():
     at.segmented_control(key="g_layer").set_value(2).run()
     assert not at.exception
     _, rec = _record("jazz", "gru", layers=2)
-    np.testing.assert_allclose(_array(_heatmap(at, "reset gate")["data"][0]["z"]),
-                               rec.rnn.layers[1].gate("r")[:, 0].T)
+    np.testing.assert_array_equal(np.array(_heatmap(at, "reset gate")["z"]), rec.rnn.layers[1].gate("r")[:, 0].T)
 
 
 def test_a_link_asking_for_more_units_or_steps_than_exist_is_clamped():
@@ -178,7 +170,7 @@ def test_own_word_bad_input_gives_a_message(text):
     at = _app(example="own", cell="lstm", text=text)
     assert not at.exception
     assert at.error and "can't be used" in at.error[0].value
-    assert not charts_by_id(at)
+    assert not charts_by_id(at) and not _heatmaps(at)
 
 
 def test_own_word_with_html_is_shown_escaped():
@@ -186,7 +178,7 @@ def test_own_word_with_html_is_shown_escaped():
     assert not at.exception and not at.error
     body = at.get("html")[0].proto.body
     assert "<script>" not in body and "&lt;" in body
-    assert _heatmap(at, "input gate")["layout"]["xaxis"]["ticktext"][0] == "&lt;"
+    assert _heatmap(at, "input gate")["labels"][:8] == list("<script>")     # as typed: the browser sets it as text
 
 
 def test_gate_table_is_tidy_and_holds_the_drawn_values():

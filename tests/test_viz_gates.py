@@ -1,11 +1,14 @@
 """The gates page's figures draw the record's own numbers, on the right colour scales, with typed text escaped."""
 
+import json
+
 import numpy as np
 import pytest
 
 from rnn_core.examples import EXAMPLES
 from rnn_core.gate_stats import saturation
 from rnn_core.record import GATE_NAMES
+from ui.heatmap import heatmap_json
 from viz import gates as vg
 from viz.colors import DIVERGING, HIDDEN, NEGATIVE, POSITIVE, SEQUENTIAL
 
@@ -27,42 +30,53 @@ def test_one_heatmap_per_gate_with_the_records_values(cell):
     layer = rec.rnn.layers[0]
     tokens = data.tokens[0]
     for name in GATE_NAMES[cell]:
-        fig = vg.gate_heatmap(name, layer.gate(name)[:, 0], tokens)
-        (trace,) = fig.data
-        assert trace.type == "heatmap"
-        np.testing.assert_array_equal(np.array(trace.z), layer.gate(name)[:, 0].T)   # rows = units, columns = steps
-        assert list(fig.layout.xaxis.ticktext) == ["J", "A", "Z", "Z"]              # both Zs keep their own column
-        assert list(trace.x) == [0, 1, 2, 3]
-        assert "%{z:.6f}" in trace.hovertemplate
+        spec = vg.gate_heatmap(name, layer.gate(name)[:, 0], tokens)
+        np.testing.assert_array_equal(np.array(spec["z"]), layer.gate(name)[:, 0].T)  # rows = units, columns = steps
+        assert spec["labels"] == ["J", "A", "Z", "Z"]                                # both Zs keep their own column
+        assert spec["words"] == vg.TITLES[name][1] and spec["symbol"] == name
+        assert spec["labelled"] and spec["every"] == 1 and spec["angle"] == 0
         if name in ("g", "n"):                                                       # tanh candidate: −1..1, diverging
-            assert (trace.zmin, trace.zmax) == (-1.0, 1.0)
-            assert [list(c) for c in trace.colorscale] == [list(c) for c in DIVERGING]
+            assert (spec["zmin"], spec["zmax"]) == (-1.0, 1.0)
+            assert spec["scale"] == [list(c) for c in DIVERGING]
         else:                                                                        # sigmoid gates: 0..1, sequential
-            assert (trace.zmin, trace.zmax) == (0.0, 1.0)
-            assert [list(c) for c in trace.colorscale] == [list(c) for c in SEQUENTIAL]
+            assert (spec["zmin"], spec["zmax"]) == (0.0, 1.0)
+            assert spec["scale"] == [list(c) for c in SEQUENTIAL]
+
+
+def test_heatmap_values_reach_the_browser_as_the_same_float64():
+    data, rec = _run("namaskar", "gru")
+    values = rec.rnn.layers[0].gate("z")[:, 0]
+    sent = json.loads(heatmap_json(vg.gate_heatmap("z", values, data.tokens[0]))["spec"])
+    assert np.array(sent["z"]).tobytes() == np.ascontiguousarray(values.T).tobytes()   # bit for bit
 
 
 def test_cell_state_is_symmetric_about_zero_out_to_its_largest_value():
     data, rec = _run("namaskar", "lstm")
     cell = rec.rnn.layers[0].cell[:, 0]
     cell = cell * 3.0                                   # make sure it exceeds 1 somewhere
-    (trace,) = vg.gate_heatmap("c", cell, data.tokens[0]).data
+    spec = vg.gate_heatmap("c", cell, data.tokens[0])
     top = np.abs(cell).max()
-    assert trace.zmin == -top and trace.zmax == top
-    (hidden,) = vg.gate_heatmap("h", rec.rnn.layers[0].hidden[:, 0], data.tokens[0]).data
-    assert (hidden.zmin, hidden.zmax) == (-1.0, 1.0)
+    assert spec["zmin"] == -top and spec["zmax"] == top
+    hidden = vg.gate_heatmap("h", rec.rnn.layers[0].hidden[:, 0], data.tokens[0])
+    assert (hidden["zmin"], hidden["zmax"]) == (-1.0, 1.0)
 
 
-def test_heatmap_has_every_steps_outline_hidden_and_escapes_tokens():
+def test_a_value_that_is_not_a_number_is_sent_as_null_and_does_not_set_the_scale():
+    values = np.array([[0.5, -2.0], [np.nan, np.inf]])
+    spec = vg.gate_heatmap("c", values, ["a", "b"])
+    assert spec["z"] == [[0.5, None], [-2.0, None]]
+    assert (spec["zmin"], spec["zmax"]) == (-2.0, 2.0)
+    json.loads(heatmap_json(spec)["spec"])              # valid JSON: no NaN or Infinity in it
+
+
+def test_heatmap_tokens_go_as_typed_a_space_made_visible_and_long_inputs_thin_their_labels():
     values = np.full((3, 2), 0.5)
-    fig = vg.gate_heatmap("f", values, ["<b>x</b>", " ", "a"], outline=True)
-    assert list(fig.layout.xaxis.ticktext) == ["&lt;b&gt;x&lt;/b&gt;", "␣", "a"]
-    assert [(s.name, s.x0, s.x1, s.opacity) for s in fig.layout.shapes] == [
-        ("step 0", -0.5, 0.5, 0), ("step 1", 0.5, 1.5, 0), ("step 2", 1.5, 2.5, 0)]
-    assert not vg.gate_heatmap("h", values, ["a", "b", "c"]).layout.shapes
-    hover = fig.data[0].customdata
-    assert [list(c) for c in hover[0]] == [[0, "&lt;b&gt;x&lt;/b&gt;"], [1, "␣"], [2, "a"]]    # step and input
-    assert "step %{customdata[0]} · input %{customdata[1]}" in fig.data[0].hovertemplate
+    spec = vg.gate_heatmap("f", values, ["<b>x</b>", " ", "a"], outline=True)
+    assert spec["labels"] == ["<b>x</b>", "␣", "a"]                 # set as text in the browser, never as HTML
+    assert spec["outline"] and not vg.gate_heatmap("h", values, ["a", "b", "c"])["outline"]
+    long = vg.gate_heatmap("h", np.zeros((100, 20)), ["a"] * 100)
+    assert long["every"] == 3 and long["angle"] == -90 and not long["labelled"]
+    assert vg.gate_heatmap("h", np.zeros((8, 5)), ["presidents"] * 8)["angle"] == -45
 
 
 def test_saturation_figure_draws_the_engines_shares():

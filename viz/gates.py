@@ -30,15 +30,9 @@ MAX_LABELLED = (12, 16)     # write each cell's value inside the heatmap up to t
 MAX_TICKS = 40              # one tick label per step up to this many steps
 
 
-def title_of(name):
-    symbol, words = TITLES[name]
-    return f"{words} {symbol}<sub>t</sub>"
-
-
 def token_label(token):
-    """A token as shown on screen: escaped, a space made visible."""
-    text = str(token)
-    return html.escape(text.replace(" ", "␣") if text.isspace() else text)
+    """A token as written into HTML: escaped, a space made visible."""
+    return html.escape(shown_token(token))
 
 
 def value_range(name, values):
@@ -46,7 +40,8 @@ def value_range(name, values):
     kind = KINDS[name]
     if kind == "gate":
         return 0.0, 1.0
-    top = float(np.max(np.abs(values))) if np.size(values) else 1.0
+    finite = np.abs(values[np.isfinite(values)])                 # a diverged value does not set the scale
+    top = float(np.max(finite)) if finite.size else 1.0
     top = max(1.0, top) if kind == "signed" else max(top, 1e-12)
     return -top, top
 
@@ -61,53 +56,50 @@ def _tick_angle(tokens):
     return 0 if T <= 3 or (longest <= 2 and T <= 30) else -45 if T <= 24 else -90
 
 
-def _step_axis(tokens):
-    """The x axis of steps: each step's input token as its label (every k-th step's on a long input)."""
-    T = len(tokens)
-    every = max(1, int(np.ceil(T / MAX_TICKS)))
-    steps = list(range(0, T, every))
-    return dict(tickmode="array", tickvals=steps, ticktext=[token_label(tokens[t]) for t in steps],
-                tickfont=dict(size=17, color=TEXT), tickangle=_tick_angle(tokens), title=dict(text="step t (input)"))
+def shown_token(token):
+    """A token as the browser's heatmap writes it (with ``textContent``: never parsed as HTML), a space visible."""
+    text = str(token)
+    return text.replace(" ", "␣") if text.isspace() else text
 
 
-def gate_heatmap(name, values, tokens, height=None, outline=False):
-    """One quantity over time: x = step (its input token as tick label), y = unit, colour = value.
+def _slant(tokens):
+    """The room in pixels that slanted step labels take below the axis (0 upright)."""
+    return 0 if _tick_angle(tokens) == 0 else min(12, max(len(str(t)) for t in tokens)) * 9
 
-    Built in one :func:`viz.colors.figure` call (seven of them per setting on the gates page: Plotly's
-    ``update_layout`` and ``update_xaxes`` took two thirds of the page's run).
+
+def gate_heatmap(name, values, tokens, outline=False):
+    """One quantity over time, for the page's own heatmap (``ui/components/heatmap.js``): a column per step
+    (labelled with its input), a row per unit, each cell coloured by its recorded value.
+
+    Drawn in the browser without a chart library: a first load of the gates page no longer waits for plotly.js
+    to load, run and draw seven heatmaps (about a second on a 2-core machine; README, first loads).
 
     Parameters
     ----------
     name : str                      i, f, g, o (LSTM), r, z, n (GRU), c or h
     values : ndarray of shape (T, H)
     tokens : sequence of str, length T
-    outline : bool                  give every step an outline (shapes named ``step t``, hidden): the browser
-                                    shows the chosen step's
+    outline : bool                  the browser outlines the chosen step's column (the step view moves it)
+
+    Returns
+    -------
+    dict : ``z`` the record's values unit by unit, shape (H, T) (float64 written exactly; null where not finite), ``zmin``/``zmax``
+    and ``scale`` (positions 0..1 and colours) of the colour bar, the steps' ``labels`` (every ``every``-th
+    step's under the axis), their ``angle`` and the room they take (``slant``, px), whether each cell's value
+    is written in it (``labelled``).
     """
     values = np.asarray(values, dtype=float)
     T, H = values.shape
     zmin, zmax = value_range(name, values)
-    symbol = TITLES[name][0]
-    hover = [[[t, token_label(tok)] for t, tok in enumerate(tokens)]] * H            # (H, T, 2): step, input
-    trace = dict(
-        type="heatmap", z=values.T, x=np.arange(T), y=np.arange(1, H + 1), zmin=zmin, zmax=zmax,
-        colorscale=_scale(name), xgap=1, ygap=1, customdata=hover, name=symbol,
-        texttemplate="%{z:.2f}" if T <= MAX_LABELLED[0] and H <= MAX_LABELLED[1] else None, textfont=dict(size=13),
-        colorbar=dict(thickness=14, len=0.9, tickfont=dict(size=13)),
-        hovertemplate=(f"step %{{customdata[0]}} · input %{{customdata[1]}}<br>unit %{{y}}<br>"
-                       f"{symbol} = %{{z:.6f}}<extra></extra>"))
-    layout = dict(xaxis=_step_axis(tokens),
-                  yaxis=dict(autorange="reversed", title=dict(text="unit"), tickfont=dict(size=14, color=TEXT),
-                             tickmode="array" if H <= 16 else "auto",
-                             tickvals=list(range(1, H + 1)) if H <= 16 else None),
-                  uirevision=f"gate-{name}")
-    if outline:
-        layout["shapes"] = [dict(type="rect", x0=t - 0.5, x1=t + 0.5, y0=0.5, y1=H + 0.5, name=f"step {t}",
-                                 opacity=0, line=dict(color=TEXT, width=3), fillcolor="rgba(0,0,0,0)")
-                            for t in range(T)]
-    slant = 0 if _tick_angle(tokens) == 0 else min(12, max(len(str(t)) for t in tokens)) * 9
-    return figure([trace], height=height or max(260, 130 + 24 * H + slant),
-                  title=dict(text=title_of(name), font=dict(size=20, color=HIDDEN)), **layout)
+    symbol, words = TITLES[name]
+    return dict(
+        name=name, symbol=symbol, words=words,
+        z=np.where(np.isfinite(values.T), values.T, None).tolist(), zmin=zmin, zmax=zmax,
+        scale=[list(stop) for stop in _scale(name)], labels=[shown_token(t) for t in tokens],
+        every=max(1, int(np.ceil(T / MAX_TICKS))), angle=_tick_angle(tokens),
+        labelled=T <= MAX_LABELLED[0] and H <= MAX_LABELLED[1], outline=bool(outline),
+        slant=_slant(tokens), height=max(260, 130 + 24 * H + _slant(tokens)),
+        colors=dict(title=HIDDEN, text=TEXT, muted=MUTED))
 
 
 def saturation_figure(stats):

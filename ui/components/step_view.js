@@ -1,8 +1,8 @@
 // The step of the unrolled graph and gates pages, chosen and drawn in the browser (ui/step_view.py sends every
 // step's recorded numbers once per setting). The bar (◀, the slider, ▶, the keys ← → Home End, a click on a
 // node or a column of a chart) moves the step; the step's numbers (unrolled) or bars (gates) are redrawn from
-// the payload, and the page's Plotly charts follow: each was drawn once with one highlight per step (shapes and
-// annotations named "step k", hidden) and the one of step t is shown. No request goes to the server for a step:
+// the payload, and the page's charts follow: each Plotly chart was drawn once with one highlight per step (shapes and
+// annotations named "step k", hidden) and the one of step t is shown; a gates heatmap outlines step t itself. No request goes to the server for a step:
 // the link is written at once and the server hears of the step once the stepping pauses (stepping.js).
 //
 // One page may mount this component more than once (the unrolled page: the bar above the graph, the numbers
@@ -20,9 +20,14 @@ function stepStore(P) {
   return s;
 }
 
-// ---- the page's Plotly charts, found by their keys (Streamlit's st-key-… class) ----------------------------
+// ---- the page's charts, found by their keys (Streamlit's st-key-… class) -----------------------------------
 function chartsOf(keys) {
   return keys.map((k) => document.querySelector(`.st-key-${k} .js-plotly-plot`)).filter((gd) => gd && gd.layout);
+}
+
+// the gates page's own heatmaps (heatmap.js): they outline a step themselves and report a click on a column
+function heatmapsOf(keys) {
+  return keys.map((k) => document.querySelector(`.st-key-${k} .gate-heatmap[data-drawn]`)).filter(Boolean);
 }
 
 const STEP_NAME = /^(step|label) (\d+)$/;
@@ -112,7 +117,10 @@ export default function ({ data, parentElement, setStateValue }) {
   // the bar's mount owns the step: it moves it, marks the charts, writes the link and reports
   const rep = reporter((v) => setStateValue("view", v), () => ({ t: store.t }), { t: P.t });
   const outside = (t) => P.window && (t < P.window[0] || t >= P.window[1]);
-  const markAll = () => { for (const gd of chartsOf(P.charts)) markChart(gd, store.t); };
+  const markAll = () => {
+    for (const gd of chartsOf(P.charts)) markChart(gd, store.t);
+    for (const hm of heatmapsOf(P.charts)) hm.markStep(store.t);
+  };
   store.go = (t) => {
     const to = Math.max(0, Math.min(P.T - 1, t));
     if (to === store.t) return;
@@ -132,6 +140,14 @@ export default function ({ data, parentElement, setStateValue }) {
         gd.on("plotly_afterplot", () => markChart(gd, window.__stepViews[P.param].t));
       }
       if (gd.dataset.step !== String(store.t)) markChart(gd, store.t);
+    }
+    for (const hm of heatmapsOf(P.charts)) {
+      if (hm.__stepHooked !== P.param) {
+        hm.__stepHooked = P.param;
+        hm.addEventListener("stepclick", (ev) => window.__stepViews[P.param].go(ev.detail));
+        hm.addEventListener("heatmapdrawn", () => hm.markStep(window.__stepViews[P.param].t));
+      }
+      if (hm.dataset.step !== String(store.t)) hm.markStep(store.t);
     }
   };
   hook();
