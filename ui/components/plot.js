@@ -18,14 +18,21 @@ const LOOK = {
   hoverlabel: { bgcolor: "#FFFFFF", bordercolor: "#D5DAE5" },
 };
 
+const IDLE_MS = 400;
+
 function library(src) {
   // one load per tab, shared by every chart; the promise keeps Plotly itself, whatever else sets window.Plotly
+  // asked for once the page is idle: its half second of running would otherwise hold up what the page draws
+  // itself while it mounts (the gates heatmaps), and a chart waits at most IDLE_MS for that
   return (window.__unrolledPlotly ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = new URL(src, document.baseURI).href;
-    script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")));
-    script.onerror = () => { delete window.__unrolledPlotly; reject(new Error(`could not load ${src}`)); };
-    document.head.appendChild(script);
+    const load = () => {
+      const script = document.createElement("script");
+      script.src = new URL(src, document.baseURI).href;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly")));
+      script.onerror = () => { delete window.__unrolledPlotly; reject(new Error(`could not load ${src}`)); };
+      document.head.appendChild(script);
+    };
+    if (window.requestIdleCallback) requestIdleCallback(load, { timeout: IDLE_MS }); else setTimeout(load, 0);
   }));
 }
 
