@@ -101,7 +101,8 @@ function draw(box, S) {
   svgEl("text", { x: left + pw / 2, y: height - 6, class: "axis-title" }, svg, "step t (input)");
   svg.setAttribute("height", height);
   box.style.height = `${height}px`;
-  if (S.labelled) {
+  // each cell's value where it fits (a narrow column writes none rather than overlapping its neighbours')
+  if (S.labelled && cw >= 38 && ch >= 16) {
     S.z.forEach((row, u) => row.forEach((v, s) => svgEl("text", {
       x: left + (s + 0.5) * cw, y: MARGIN.top + (u + 0.5) * ch, class: "value", fill: inks[u * T + s],
     }, svg, v === null ? "–" : v.toFixed(2))));

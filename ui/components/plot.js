@@ -64,7 +64,10 @@ export default function ({ data, parentElement }) {
       .then(() => {
         gd.dataset.drawn = data.sig;
         if (!gd.__resize) {                               // the column's width changes without a window resize
-          gd.__resize = new ResizeObserver(() => { if (gd.dataset.drawn) Plotly.Plots.resize(gd); });
+          gd.__resize = new ResizeObserver(() => {
+            // not while hidden (a collapsed expander, a page being left): Plotly refuses a div not displayed
+            if (gd.dataset.drawn && gd.offsetParent !== null) Plotly.Plots.resize(gd).catch(() => {});
+          });
           gd.__resize.observe(gd);
         }
       });
