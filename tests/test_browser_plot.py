@@ -2,6 +2,8 @@
 plotly.js (ui.plot), never Streamlit's chart chunk, holding the figure the server built, and saying so when their
 script cannot load; the gates heatmaps drawn by the page itself (ui.heatmap), with no chart library."""
 
+from urllib.parse import quote
+
 import pytest
 from browser import browser, fresh_server  # noqa: F401
 
@@ -72,6 +74,17 @@ def test_every_gate_heatmap_is_drawn_without_a_chart_library_and_its_hover_is_th
     # the saturation chart is Plotly's: without the library it says so, and the heatmaps stay
     page.locator(".st-key-g_saturation .unrolled-plot").filter(has_text="could not be drawn").wait_for()
     assert page.locator(".gate-heatmap[data-drawn]").count() == 4
+    page.close()
+
+
+def test_typed_characters_in_a_heatmap_are_text_never_markup(browser, server):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/gates?example=own&text={quote('<b>x</b> &')}&cell=lstm")
+    page.wait_for_selector(".st-key-g_heat_f .gate-heatmap[data-drawn]")
+    ticks = page.locator(".st-key-g_heat_f .gate-heatmap .tick.step").all_text_contents()
+    assert ticks == ["<", "b", ">", "x", "<", "/", "b", ">", "␣", "&"]
+    assert page.locator(".gate-heatmap b, .gate-heatmap script").count() == 0
     page.close()
 
 
