@@ -83,10 +83,10 @@ def gate_heatmap(name, values, tokens, outline=False):
 
     Returns
     -------
-    dict : ``z`` the record's values unit by unit, shape (H, T) (float64 written exactly; null where not finite), ``zmin``/``zmax``
-    and ``scale`` (positions 0..1 and colours) of the colour bar, the steps' ``labels`` (every ``every``-th
-    step's under the axis), their ``angle`` and the room they take (``slant``, px), whether each cell's value
-    is written in it (``labelled``).
+    dict : ``z`` the record's values unit by unit, shape (H, T) (float64 written exactly; null where not
+    finite), ``zmin``/``zmax`` and ``scale`` (positions 0..1 and colours) of the colour bar, the steps'
+    ``labels`` (every ``every``-th step's under the axis), their ``angle`` and the room they take (``slant``,
+    px), whether each cell's value is written in it (``labelled``).
     """
     values = np.asarray(values, dtype=float)
     T, H = values.shape
