@@ -230,12 +230,13 @@ def test_the_gate_bias_opens_the_keeping_gate(kind, gate):
     assert gs.gradient_by_distance("rnn", 10, 0.8, hidden=6, seed=0, gate_bias=3.0).gate_bias == 0.0
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_vanilla_rnns_recall_falls_to_chance_while_the_gated_cells_hold(seed):
-    """The page's memory curve (its default budget of 600 updates): the RNN recalls 2 noisy steps, not 10; the
-    LSTM and GRU still recall 10."""
+    """The page's memory curve on its defaults (600 updates, distances up to 20): the RNN recalls 2 noisy steps,
+    not 20; the LSTM and GRU still recall 20. (Distance 10 is the RNN's edge, not part of the lesson: under
+    Haswell kernels on a CPU without AVX-512 seed 0 recalls 0.76 there, seed 2 0.40; other kernels 0.24-0.26.)"""
     recall = {(k, d): gs.memory_recall(k, d, seed=seed, max_steps=600).recall
-              for k, d in (("rnn", 2), ("rnn", 10), ("lstm", 10), ("gru", 10))}
+              for k, d in (("rnn", 2), ("rnn", 20), ("lstm", 20), ("gru", 20))}
     print(f"memory curve, seed {seed}: {recall}")
-    assert recall["rnn", 2] >= 0.9 and recall["rnn", 10] <= 0.4, recall              # chance is 0.25
-    assert recall["lstm", 10] >= 0.9 and recall["gru", 10] >= 0.9, recall
+    assert recall["rnn", 2] >= 0.9 and recall["rnn", 20] <= 0.4, recall              # chance is 0.25
+    assert recall["lstm", 20] >= 0.9 and recall["gru", 20] >= 0.9, recall
