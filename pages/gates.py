@@ -70,9 +70,9 @@ for k, name in enumerate(names):
     with columns[k % len(columns)]:
         # figures shared by every session on the same settings (read-only), drawn once: the step's outline moves
         # in the browser
-        data = shared_heatmap((run_key, layer_index, b, gated, name),
-                              lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
-        heatmap(data, f"g_heat_{name}")
+        shared = shared_heatmap((run_key, layer_index, b, gated, name),
+                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
+        heatmap(shared, f"g_heat_{name}")
         st.caption(ug.HOW_TO_READ[read_h if name == "h" else name])
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "
            "exact value." + (" The outlined column is the step chosen below; click a column to choose it." if gated

@@ -102,7 +102,7 @@ function draw(box, S) {
   svg.setAttribute("height", height);
   box.style.height = `${height}px`;
   // each cell's value where it fits (a narrow column writes none rather than overlapping its neighbours')
-  if (S.labelled && cw >= 38 && ch >= 16) {
+  if (S.labelled && cw >= 32 && ch >= 16) {
     S.z.forEach((row, u) => row.forEach((v, s) => svgEl("text", {
       x: left + (s + 0.5) * cw, y: MARGIN.top + (u + 0.5) * ch, class: "value", fill: inks[u * T + s],
     }, svg, v === null ? "–" : v.toFixed(2))));

@@ -1,9 +1,10 @@
 // The step of the unrolled graph and gates pages, chosen and drawn in the browser (ui/step_view.py sends every
 // step's recorded numbers once per setting). The bar (◀, the slider, ▶, the keys ← → Home End, a click on a
 // node or a column of a chart) moves the step; the step's numbers (unrolled) or bars (gates) are redrawn from
-// the payload, and the page's charts follow: each Plotly chart was drawn once with one highlight per step (shapes and
-// annotations named "step k", hidden) and the one of step t is shown; a gates heatmap outlines step t itself. No request goes to the server for a step:
-// the link is written at once and the server hears of the step once the stepping pauses (stepping.js).
+// the payload, and the page's charts follow: each Plotly chart was drawn once with one highlight per step
+// (shapes and annotations named "step k", hidden) and the one of step t is shown; a gates heatmap outlines
+// step t itself. No request goes to the server for a step: the link is written at once and the server hears of
+// the step once the stepping pauses (stepping.js).
 //
 // One page may mount this component more than once (the unrolled page: the bar above the graph, the numbers
 // below it); the mounts of one setting share the step through a small store on the window, keyed by it.
