@@ -27,11 +27,12 @@ STEPPER_JS = ("document.querySelector('[data-testid=\"stBidiComponentIsolated\"]
 QUERY = "example=jazz&cell=lstm&weights=trained"
 DRAWN_JS = "document.querySelector('.st-key-{} .js-plotly-plot[data-drawn]')"      # ui/components/plot.js
 HEATMAP_JS = "document.querySelector('.st-key-{} .gate-heatmap[data-drawn]')"     # ui/components/heatmap.js
+GRAPH_JS = "document.querySelector('.st-key-{} .unrolled-graph[data-drawn]')"     # ui/components/graph.js
 #: page -> (path, its sidebar link's label, the mark that it is drawn)
 PAGES = {
     "Home": ("/", "Home", TITLE_JS),
     "Step through": (f"/step_through?{QUERY}", "Step through", STEPPER_JS),
-    "Unrolled": (f"/unrolled?{QUERY}", "Unrolled", DRAWN_JS.format("u_chart")),
+    "Unrolled": (f"/unrolled?{QUERY}", "Unrolled", GRAPH_JS.format("u_chart")),
     "Gates": (f"/gates?{QUERY}", "LSTM & GRU gates", HEATMAP_JS.format("g_heat_h")),
     "Gradients": ("/gradients", "Vanishing & exploding gradients", DRAWN_JS.format("v_norms")),
 }
@@ -88,8 +89,8 @@ def _through_sidebar(browser, url, n):
     for _ in range(n + 1):                                     # the first round loads each page's scripts
         for name, (_, label, mark) in [*list(PAGES.items())[1:], ("Home", PAGES["Home"])]:
             link = page.locator('[data-testid="stSidebar"] .st-key-navigation a', has_text=label).first
-            page.evaluate("() => document.querySelectorAll('.js-plotly-plot, .gate-heatmap, [data-testid=stMain] h1')"
-                          ".forEach(e => e.setAttribute('data-old', '1'))")
+            page.evaluate("() => document.querySelectorAll('.js-plotly-plot, .gate-heatmap, .unrolled-graph, "
+                          "[data-testid=stMain] h1').forEach(e => e.setAttribute('data-old', '1'))")
             start = page.evaluate("() => performance.now()")
             link.click()
             fresh = mark.replace("')", ":not([data-old])')") if "querySelector('" in mark else mark

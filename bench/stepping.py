@@ -222,8 +222,9 @@ def _first_drawn(page, url, root, charts=()):
     """Navigation start → the component drawn (and the charts that follow the step marked), in ms, as the page
     clocks it (``performance.now()`` counts from the navigation's start)."""
     page.goto(url)
-    marked = " && ".join(f"document.querySelector('.st-key-{k} :is(.js-plotly-plot, .gate-heatmap)')?.dataset.step"
-                         " !== undefined" for k in charts) or "true"
+    own = ":is(.js-plotly-plot, .gate-heatmap, .unrolled-graph)"
+    marked = " && ".join(f"document.querySelector('.st-key-{k} {own}')?.dataset.step !== undefined"
+                         for k in charts) or "true"
     handle = page.wait_for_function(f"() => {root}?.dataset.drawn !== undefined && {marked} && performance.now()",
                                     polling="raf", timeout=90_000)
     return float(handle.json_value())

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import gates as ug
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
-from ui.heatmap import heatmap, shared_heatmap
+from ui.drawn import heatmap, shared_chart
 from ui.plot import plot, shared_plot
 from ui.state import Setting
 from ui.step_view import step_view
@@ -70,8 +70,8 @@ for k, name in enumerate(names):
     with columns[k % len(columns)]:
         # figures shared by every session on the same settings (read-only), drawn once: the step's outline moves
         # in the browser
-        shared = shared_heatmap((run_key, layer_index, b, gated, name),
-                                lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
+        shared = shared_chart(("heatmap", run_key, layer_index, b, gated, name),
+                              lambda name=name: vg.gate_heatmap(name, blocks[name], tokens, outline=gated))
         heatmap(shared, f"g_heat_{name}")
         st.caption(ug.HOW_TO_READ[read_h if name == "h" else name])
 st.caption("Each column is one step, labelled with its input; each row is one hidden unit; hover a cell for its "

@@ -4,11 +4,12 @@ import streamlit as st
 
 from ui import unrolled as u
 from ui.controls import download_csv, page_end, page_start, plain, shared_run
-from ui.plot import plot, shared_plot
+from ui.drawn import graph, shared_chart
+from ui.plot import plot
 from ui.state import Setting
 from ui.step_view import step_view
 from viz.bptt import shares_figure
-from viz.unrolled import VIEWS, rolled_figure, unrolled_figure
+from viz.unrolled import VIEWS, rolled_graph, unrolled_graph
 
 FORMS = ("unrolled", "rolled")
 SETTINGS = (Setting("u_form", "unrolled", FORMS), Setting("u_view", "forward", VIEWS),
@@ -60,16 +61,14 @@ if T > 1:                                    # a row of its own: the settings' l
     step_view("u_step_bar", "u_step", tokens, t, ("bar",), follow, (steps.start, steps.stop))
 
 if unrolled:
-    # one figure per setting for the whole class (a shared object: read-only)
-    fig = shared_plot("unrolled", (run_key, b, view, steps.start, steps.stop),
-                      lambda: unrolled_figure(rec, tokens, data.output_labels, b=b, view=view, steps=steps))
-    plot(fig, "u_chart", config={"displayModeBar": False})
+    # one graph per setting for the whole class (a shared object: read-only), drawn by the page itself
+    graph(shared_chart(("unrolled", run_key, b, view, steps.start, steps.stop),
+                       lambda: unrolled_graph(rec, tokens, data.output_labels, b=b, view=view, steps=steps)), "u_chart")
     if len(steps) < T:
         st.caption(f"Steps {steps.start}–{steps.stop - 1} of {T} are drawn; a step outside them slides the window.")
 else:
-    fig = shared_plot("rolled", (run_key, b, view),
-                      lambda: rolled_figure(rec, tokens, data.output_labels, b=b, view=view))
-    plot(fig, "u_rolled", config={"displayModeBar": False})
+    graph(shared_chart(("rolled", run_key, b, view),
+                       lambda: rolled_graph(rec, tokens, data.output_labels, b=b, view=view)), "u_rolled")
 
 if st.session_state.u_form == "rolled":
     st.caption("**How to read it.** This is the network as one cell: the same x, h and y nodes are used at "

@@ -62,12 +62,12 @@ def button(at, label):
 
 
 #: the project's own chart components and the key of the JSON text in their data
-_CHARTS = {"unrolled_plot": "figure", "unrolled_heatmap": "spec"}
+_CHARTS = {"unrolled_plot": "figure", "unrolled_heatmap": "spec", "unrolled_graph": "spec"}
 
 
 def charts(at):
     """Every chart's figure as a dict (AppTest sees only the JSON): Streamlit's chart elements, then the charts
-    the project draws itself (``ui.plot``'s Plotly figures, ``ui.heatmap``'s heatmaps) in page order."""
+    the project draws itself (``ui.plot``'s Plotly figures, ``ui.drawn``'s heatmaps and graphs) in page order."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + list(_own_charts(at).values())
 
 

@@ -1,6 +1,6 @@
-"""The unrolled graph's and the gates page's charts in a real browser: Plotly charts drawn by the project's own
-plotly.js (ui.plot), never Streamlit's chart chunk, holding the figure the server built, and saying so when their
-script cannot load; the gates heatmaps drawn by the page itself (ui.heatmap), with no chart library."""
+"""The unrolled graph's and the gates page's charts in a real browser: the unrolled graph and the gates heatmaps
+drawn by the page itself (ui.drawn), with no chart library; Plotly charts drawn by the project's own plotly.js
+(ui.plot), never Streamlit's chart chunk, and saying so when their script cannot load; nothing from outside."""
 
 from urllib.parse import quote
 
@@ -21,26 +21,44 @@ def server():
 def open_logged(browser, url):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(60_000)
-    requested, scripts = [], []
-    page.on("request", lambda r: (requested.append(r.url),
-                                  r.resource_type in ("script", "xhr", "fetch") and scripts.append(r.url)))
+    requested = []                           # every request: scripts, data, fonts, images, the tab's icon
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(url)
-    page.scripts = scripts                   # every script and data request, for the no-CDN checks
     return page, requested
 
 
-def test_unrolled_graph_is_drawn_by_the_projects_plotly_with_the_engines_states(browser, server):  # noqa: F811
+GRAPH = ".st-key-{} .unrolled-graph[data-drawn]"
+
+
+def test_unrolled_graph_is_drawn_by_the_page_with_no_chart_library_and_the_engines_numbers(browser, server):  # noqa: F811
     data, rec = engine_run("jazz", cell="lstm")
+    layer = rec.rnn.layers[0]
     page, requested = open_logged(browser, f"{server}/unrolled?example=jazz&cell=lstm")
-    page.wait_for_function(DRAWN, arg="u_chart")
-    assert any(u.endswith("/app/static/plotly-cartesian-4.1.1.min.js") for u in requested)
-    assert not any("/PlotlyChart." in u for u in requested)        # Streamlit's 4.7 MB chart chunk: not loaded
-    assert [u for u in page.scripts if not u.startswith((server, "data:", "blob:"))] == []   # no code from outside
-    # the hidden layer's labels beside each node are the engine's ‖h_t‖, in the drawn SVG
-    labels = page.evaluate("""() => [...document.querySelectorAll('.st-key-u_chart .scatterlayer .trace')]
-        .map((t) => [...t.querySelectorAll('.textpoint text')].map((x) => x.textContent))""")
-    norms = [f"{v:.2f}" for v in rec.rnn.layers[0].hidden_norm[:4, 0]]
-    assert norms in labels
+    page.wait_for_selector(GRAPH.format("u_chart"))
+    page.wait_for_timeout(1000)                                     # plotly.js would have been asked for by now
+    assert not any("plotly" in u.lower() for u in requested)        # the forward view has no Plotly chart
+    assert [u for u in requested if not u.startswith((server, "data:", "blob:"))] == []    # nothing from outside
+    graph = page.locator(GRAPH.format("u_chart"))
+    # beside each h: the engine's ‖h_t‖; under each x its letter; the rows' names
+    assert graph.locator("text.label.topright").all_text_contents() == [f"{v:.2f}" for v in layer.hidden_norm[:, 0]]
+    assert graph.locator("text.label.below").all_text_contents() == ["J", "A", "Z", "Z"]
+    assert graph.locator("text.row").all_text_contents() == ["input x", "hidden h", "output y", "loss ℓ"]
+    # hovering h_2 shows its vector and the cell state, the engine's numbers to four decimals
+    node = graph.locator("g.node").filter(has=page.locator("text.name", has_text="h₂"))
+    node.hover()
+    tip = graph.locator(".tip").inner_text().splitlines()
+    assert tip[:2] == ["h₂ (step 2)", f"‖h₂‖ = {layer.hidden_norm[2, 0]:.4f}"]
+    shown = " ".join(tip)
+    assert all(f"{v:+.4f}" in shown for v in layer.hidden[2, 0]) and all(f"{v:+.4f}" in shown for v in layer.cell[2, 0])
+    page.close()
+
+
+def test_typed_characters_in_the_graph_are_text_never_markup(browser, server):  # noqa: F811
+    page, _ = open_logged(browser, f"{server}/unrolled?example=own&text={quote('<b>x</b> &')}")
+    page.wait_for_selector(GRAPH.format("u_chart"))
+    words = page.locator(".st-key-u_chart text.label.below").all_text_contents()
+    assert words == ["<", "b", ">", "x", "<", "/", "b", ">"]      # the first of the window's eight steps
+    assert page.locator(".unrolled-graph b, .unrolled-graph script").count() == 0
     page.close()
 
 
@@ -92,7 +110,7 @@ def test_the_gates_page_loads_no_chart_chunk_and_nothing_from_outside(browser, s
     page, requested = open_logged(browser, f"{server}/gates?example=jazz&cell=gru")
     page.wait_for_function(DRAWN, arg="g_saturation")
     assert not any("/PlotlyChart." in u for u in requested)
-    assert [u for u in page.scripts if not u.startswith((server, "data:", "blob:"))] == []
+    assert [u for u in requested if not u.startswith((server, "data:", "blob:"))] == []   # nothing from outside
     assert page.locator("a.modebar-btn--logo").count() == 0                  # no link out to plotly.com
     page.close()
 
@@ -100,8 +118,9 @@ def test_the_gates_page_loads_no_chart_chunk_and_nothing_from_outside(browser, s
 def test_a_chart_whose_script_cannot_load_says_so(browser, server):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.route("**/plotly-cartesian-*.min.js", lambda route: route.abort())
-    page.goto(f"{server}/unrolled?example=jazz")
-    chart = page.locator(".st-key-u_chart .unrolled-plot")
+    page.goto(f"{server}/unrolled?example=jazz&u_view=backward")
+    chart = page.locator(".st-key-u_shares .unrolled-plot")              # the backward view's per-step shares
     chart.filter(has_text="could not be drawn").wait_for(timeout=60_000)
     assert "Reload the page" in chart.inner_text()
+    assert page.locator(GRAPH.format("u_chart")).count() == 1             # the graph needs no library
     page.close()

@@ -12,6 +12,7 @@ from browser import ARTIFACTS, browser, fresh_server  # noqa: F401
 
 from apptest import engine_run
 
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 REPORT_S = 1.5                       # ui/components/stepping.js: quiet time before the step is reported
 
 # what a step view shows, read from its shadow root: {drawn, name, heading, metrics: [[label, value, note]],
@@ -35,9 +36,19 @@ VIEW = """(key) => {
                 .map((m) => [...m.children].map((c) => c.textContent))};
 }"""
 
-# the steps whose highlight a chart shows: a Plotly chart's shapes named "step k" that are visible, a gates heatmap's
-# outline where it is drawn
+# the steps whose highlight a chart shows: the unrolled graph's outlined column (the rolled graph's: the step whose
+# numbers it writes), a gates heatmap's outline where it is drawn, a Plotly chart's shapes named "step k" that are
+# visible
 MARKED = """(key) => {
+    const graph = document.querySelector(`.st-key-${key} .unrolled-graph[data-drawn]`);
+    if (graph) {
+        const o = graph.querySelector('rect.step-outline');
+        if (o && o.getAttribute('visibility') !== 'visible') return [];
+        const columns = [...graph.querySelectorAll('rect.column')];         // one per step drawn, left to right
+        if (!o) return graph.dataset.marked ? [Number(graph.dataset.marked)] : [];
+        const at = columns.findIndex((c) => c.getAttribute('x') === o.getAttribute('x'));
+        return at < 0 ? [] : [graph.__graph.steps[at]];
+    }
     const hm = document.querySelector(`.st-key-${key} .gate-heatmap[data-drawn]`);
     if (hm) {
         const o = hm.querySelector('rect.step-outline'), area = hm.querySelector('rect.hit');
@@ -93,12 +104,11 @@ def no_step_asked(sent, moves, done):
     return all(s - max(m for m in moves if m <= s) >= REPORT_S - 0.3 for s in during)
 
 
-def click_point(page, key, trace, point):
-    """Click the centre of a point of a Plotly chart (Plotly listens on the whole plot area, not the point)."""
-    dot = page.locator(f".st-key-{key} .scatterlayer .trace").nth(trace).locator(".point").nth(point)
-    dot.scroll_into_view_if_needed()
-    box = dot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+def click_node(page, key, name):
+    """Click the node of the unrolled graph named ``name`` (x₃: the input node of column 3)."""
+    node = page.locator(f".st-key-{key} g.node").filter(has=page.locator("text.name", has_text=re.compile(f"^{name}$")))
+    node.scroll_into_view_if_needed()
+    node.click()
 
 
 def click_column(page, key, t, T):
@@ -149,7 +159,7 @@ def test_unrolled_steps_show_the_records_numbers_and_move_the_highlight_with_no_
         elif t % 3 == 2:
             page.locator(".st-key-u_step_bar button.next").click()
         else:
-            click_point(page, "u_chart", 1, t)                          # the input node x_t of column t
+            click_node(page, "u_chart", "x" + str(t).translate(SUB))    # the input node x_t of column t
         wait_drawn(page, "u_step_numbers", t)
         check_unrolled(view(page, "u_step_numbers"), data, rec, t)
         assert marked(page, "u_chart") == [t]
@@ -175,16 +185,17 @@ def test_the_backward_view_and_the_rolled_graph_follow_the_step(browser, server)
         assert marked(page, "u_shares") == [t]                         # both panels' outline of step t
         check_unrolled(view(page, "u_step_numbers"), data, rec, t)
     page.locator(".st-key-u_form button").filter(has_text=re.compile(r"^Rolled$")).click()
-    page.wait_for_selector(".st-key-u_rolled .js-plotly-plot")
+    page.wait_for_selector(".st-key-u_rolled .unrolled-graph[data-drawn]")
     wait_drawn(page, "u_step_numbers", 3)                               # the same step, rolled up
-    page.wait_for_function("""() => [...document.querySelectorAll('.st-key-u_rolled .textpoint text')]
+    wait_marked(page, "u_rolled", 3)
+    page.wait_for_function("""() => [...document.querySelectorAll('.st-key-u_rolled text.label')]
         .some((t) => t.textContent === 'of')""")                      # the input node's label is step 3's word
-    labels = page.evaluate("() => [...document.querySelectorAll('.st-key-u_rolled .textpoint text')]"
-                           ".map((t) => t.textContent)")
+    labels = page.locator(".st-key-u_rolled text.label").all_text_contents()
+    assert page.locator(".st-key-u_rolled text.heading").text_content() == "values at t = 3"
     assert f"‖∂L/∂h‖ {np.linalg.norm(rec.rnn.layers[1].d_hidden[3, 0]):.3g}" in labels
     assert f"ℓ={rec.head.step_loss[3, 0]:.3f}" in labels
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("""() => [...document.querySelectorAll('.st-key-u_rolled .textpoint text')]
+    page.wait_for_function("""() => [...document.querySelectorAll('.st-key-u_rolled text.label')]
         .some((t) => t.textContent === 'presidents')""")
     check_unrolled(view(page, "u_step_numbers"), data, rec, 2)
     page.close()
@@ -347,4 +358,36 @@ def test_the_step_views_fit_a_projector_with_the_bar_in_view(browser, server, si
     page, _ = open_watched(browser, f"{server}/gates?example=kennedy&cell=lstm&weights=trained&g_step=5", width, height)
     wait_drawn(page, "g_step_view", 5)
     assert page.evaluate(FITS, ["g_step_view"]) == []
+    page.close()
+
+
+# every label of the graph clear of every node and of the other labels, and the graph within the page
+GRAPH_FITS = """(key) => {
+    const g = document.querySelector(`.st-key-${key} .unrolled-graph[data-drawn]`);
+    const near = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+    const labels = [...g.querySelectorAll('text.label')].map((e) => [e.textContent, e.getBoundingClientRect()]);
+    const out = [];
+    for (const c of g.querySelectorAll('g.node circle')) {            // a circle against a label's box
+        const b = c.getBoundingClientRect(), r = b.width / 2, cx = b.left + r, cy = b.top + r;
+        for (const [text, a] of labels) {
+            const dx = cx - Math.max(a.left, Math.min(cx, a.right)), dy = cy - Math.max(a.top, Math.min(cy, a.bottom));
+            if (Math.hypot(dx, dy) < r - 1) out.push(`${text} on a node`);
+        }
+    }
+    for (const s of g.querySelectorAll('g.node rect'))
+        for (const [text, a] of labels) if (near(a, s.getBoundingClientRect())) out.push(`${text} on a loss`);
+    labels.forEach(([t, a], i) => labels.slice(i + 1).forEach(([u, b]) => near(a, b) && out.push(`${t} on ${u}`)));
+    const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+    if (g.querySelector('svg').getBBox().width + g.getBoundingClientRect().left > main.right + 1) out.push('too wide');
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("query", ["example=kennedy&cell=lstm&weights=trained",
+                                   "example=own&text=abcdefghijklmnop&cell=gru&layers=2&u_step=5",
+                                   "example=namaskar&cell=lstm&layers=3&weights=trained&u_view=backward"])
+def test_the_graphs_labels_are_clear_of_its_nodes_on_a_projector(browser, server, query):  # noqa: F811
+    page, _ = open_watched(browser, f"{server}/unrolled?{query}", 1280, 720)
+    page.wait_for_selector(".st-key-u_chart .unrolled-graph[data-drawn]")
+    assert page.evaluate(GRAPH_FITS, "u_chart") == []
     page.close()

@@ -38,7 +38,7 @@ def _share(cell):
 
 
 def _heatmaps(at):
-    """The data of every heatmap the page sends (``ui.heatmap``: its JSON text inside the component's data)."""
+    """The data of every heatmap the page sends (``ui.drawn``: its JSON text inside the component's data)."""
     return [json.loads(json.loads(el.proto.json)["spec"]) for el in at.get("bidi_component")
             if el.proto.component_name == "unrolled_heatmap"]
 

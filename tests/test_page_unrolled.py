@@ -14,10 +14,19 @@ def run_page(**state):
     return at
 
 
-def figure(at):
-    """The unrolled (or rolled) graph: the first chart (the backward view adds the per-step shares below it)."""
-    fig = charts(at)[0]
-    return fig, {trace.get("name"): trace for trace in fig["data"]}
+def graph(at):
+    """The unrolled (or rolled) graph the page draws: the first chart (the backward view adds the per-step shares
+    below it)."""
+    return charts(at)[0]
+
+
+def nodes(g, kind, layer=None):
+    """The graph's nodes of one kind (x, h, y, loss, start), of one layer for h, in the order drawn."""
+    return [n for n in g["nodes"] if n["kind"] == kind and (layer is None or n.get("layer") == layer)]
+
+
+def labels(g, kind="x"):
+    return [n["label"] for n in nodes(g, kind)]
 
 
 def numbers(at):
@@ -38,11 +47,11 @@ def layer(at, l=0):
 
 def test_defaults_draw_jazz_unrolled_forward_with_the_engines_numbers():
     at = run_page()
-    fig, traces = figure(at)
+    g = graph(at)
     data, rec = engine_run("jazz")
-    assert list(traces["x_t (input)"]["text"]) == ["<b>J</b>", "<b>A</b>", "<b>Z</b>", "<b>Z</b>"]
-    hidden = array(traces["h_t (layer 1)"]["customdata"])
-    np.testing.assert_allclose(hidden[:, 1], rec.rnn.layers[0].hidden_norm[:, 0])
+    assert g["form"] == "unrolled" and g["view"] == "forward"
+    assert labels(g) == ["J", "A", "Z", "Z"]
+    assert labels(g, "h") == [f"{v:.2f}" for v in rec.rnn.layers[0].hidden_norm[:, 0]]      # ‖h_t‖ beside each h
     assert numbers(at)["t"] == 0 and numbers(at)["tokens"] == ["J", "A", "Z", "Z"] and "Untrained" in texts(at)
     units = layer(at)
     np.testing.assert_array_equal(units["h"], rec.rnn.layers[0].hidden[0, 0])
@@ -57,18 +66,17 @@ def test_defaults_draw_jazz_unrolled_forward_with_the_engines_numbers():
 @pytest.mark.parametrize("key", ["kennedy", "home", "namaskar"])
 def test_each_example_draws_one_column_per_word_or_letter(key):
     at = run_page(example=key)
-    _, traces = figure(at)
+    g = graph(at)
     data, _ = engine_run(key)
-    assert list(array(traces["x_t (input)"]["x"])) == list(range(int(data.lengths[0])))
-    assert list(traces["x_t (input)"]["text"]) == [f"<b>{w}</b>" for w in data.tokens[0]]
+    assert [n["c"] for n in nodes(g, "x")] == list(range(int(data.lengths[0])))
+    assert labels(g) == data.tokens[0]
 
 
 def test_kennedy_second_sentence_and_its_steps():
     at = run_page(example="kennedy")
     at.segmented_control(key="u_seq").set_value(1).run()
     assert not at.exception
-    _, traces = figure(at)
-    assert list(traces["x_t (input)"]["text"]) == ["<b>Kennedy</b>", "<b>stands</b>"]
+    assert labels(graph(at)) == ["Kennedy", "stands"]
     assert component_data(at, "u_step_bar")["tokens"] == ["Kennedy", "stands"]
     data, rec = engine_run("kennedy")
     assert outcome(at)["answer"] == f"{rec.head.y[0, 1, 0]:.4f}"
@@ -90,15 +98,16 @@ def test_each_cell(cell):
 
 def test_two_layers_give_two_rows_of_hidden_nodes_and_two_tables():
     at = run_page(example="kennedy", layers=2, u_view="backward")
-    fig, traces = figure(at)
+    g = graph(at)
     _, rec = engine_run("kennedy", layers=2)
     for l in range(2):
-        shown = array(traces[f"h_t (layer {l + 1})"]["customdata"])[:, 2]
-        np.testing.assert_allclose(shown, rec.rnn.layers[l].d_hidden_norm[:, 0])
+        assert [n["label"] for n in nodes(g, "h", l)] == [f"{v:.2g}" for v in rec.rnn.layers[l].d_hidden_norm[:, 0]]
+        assert all(f"‖∂L/∂h{n['hover'][0][1]}‖ = {v:.4g}" in n["hover"]
+                   for n, v in zip(nodes(g, "h", l), rec.rnn.layers[l].d_hidden_norm[:, 0], strict=True))
     assert len(numbers(at)["numbers"]["layers"]) == 2
     np.testing.assert_array_equal(layer(at, 1)["d_h"], rec.rnn.layers[1].d_hidden[0, 0])
     # backward: arrows of many widths, and the note about the early steps with the record's numbers
-    widths = {a["arrowwidth"] for a in fig["layout"]["annotations"] if a.get("name", "").startswith("recurrent")}
+    widths = {a["width"] for a in g["arrows"] if a["kind"] == "recurrent"}
     assert len(widths) > 4
     first = rec.rnn.layers[0].d_hidden_norm[0, 0]
     assert f"‖∂L/∂h‖ at step 0 is {first:.3g}" in texts(at)
@@ -107,13 +116,14 @@ def test_two_layers_give_two_rows_of_hidden_nodes_and_two_tables():
 def test_switching_views_and_the_rolled_form():
     at = run_page()
     at.segmented_control(key="u_view").set_value("backward").run()
-    fig, traces = figure(at)
-    assert "gradient along each arrow" in traces
+    g = graph(at)
+    assert g["view"] == "backward" and g["bar"] and all(a["hover"] for a in g["arrows"])    # each arrow's gradient
     assert at.query_params["u_view"] in ("backward", ["backward"])    # the link keeps the view
     at.segmented_control(key="u_form").set_value("rolled").run()
     assert not at.exception
-    fig, traces = figure(at)
-    assert len(array(traces["x_t (input)"]["x"])) == 1 and len(array(traces["h_t (layer 1)"]["x"])) == 1
+    g = graph(at)
+    assert g["form"] == "rolled" and [n["kind"] for n in g["nodes"]] == ["x", "h", "y", "loss"]
+    assert component_data(at, "u_step_bar")["charts"] == ["u_rolled"]
     assert "loop on each h" in texts(at)
 
 
@@ -123,10 +133,9 @@ def test_the_step_opens_where_the_link_says_and_its_numbers_are_the_records():
     _, rec = engine_run("jazz")
     np.testing.assert_array_equal(layer(at)["h_prev"], rec.rnn.layers[0].hidden[2, 0])
     assert outcome(at)["wanted"] == "<end>"
-    # the figure does not depend on the step (the browser shows its highlight), so a step costs no new figure
-    assert charts(at)[0] == charts(run_page(u_step=1))[0]
-    (rect,) = [s for s in charts(at)[0]["layout"]["shapes"] if s["name"] == "step 3"]
-    assert rect["x0"] < 3 < rect["x1"] and rect["opacity"] == 0
+    # the graph does not depend on the step (the browser outlines its column), so a step costs no new graph
+    assert graph(at) == graph(run_page(u_step=1))
+    assert 3 in graph(at)["steps"]
 
 
 def test_every_steps_numbers_are_sent_once():
@@ -150,8 +159,8 @@ def test_long_sequences_are_drawn_through_a_window_that_follows_the_step():
     assert window(25, 0) == range(0, 8) and window(25, 24) == range(17, 25)
     assert 12 in window(25, 12) and len(window(25, 12)) == 8
     at = run_page(example="own", text="abcdefghijklmnop", u_step=12)
-    _, traces = figure(at)
-    assert list(array(traces["x_t (input)"]["x"])) == list(range(8, 16))
+    assert graph(at)["steps"] == list(range(8, 16))
+    assert labels(graph(at)) == list("ijklmnop")
     assert "are drawn; a step outside them slides the window" in texts(at)
     assert component_data(at, "u_step_bar")["window"] == [8, 16]          # a step outside asks the server
 
@@ -165,10 +174,8 @@ def test_unusable_own_text_gives_a_message_and_no_traceback(text):
 
 def test_markup_typed_as_a_word_is_drawn_as_text():
     at = run_page(example="own", text="<script>alert(1)</script>")
-    _, traces = figure(at)
-    assert "<b>&lt;</b>" in traces["x_t (input)"]["text"]
-    assert not any("<script" in str(t) for t in traces["x_t (input)"]["text"])
-    assert numbers(at)["tokens"][:8] == list("<script>")                   # the browser writes it as text
+    assert labels(graph(at))[:8] == list("<script>")                      # as typed: the browser writes text
+    assert numbers(at)["tokens"][:8] == list("<script>")
 
 
 def test_a_pasted_word_longer_than_the_box_takes_is_refused_with_a_message():
@@ -177,12 +184,11 @@ def test_a_pasted_word_longer_than_the_box_takes_is_refused_with_a_message():
     assert not at.exception
     assert any("5,000 characters" in w.value and "at most 40" in w.value for w in at.sidebar.warning)
     assert at.text_input(key="text").value == "hello"
-    fig, traces = figure(at)
-    assert len(traces["x_t (input)"]["text"]) == 5                     # still the previous word, h e l l o
+    assert labels(graph(at)) == list("hello")                         # still the previous word
 
 
 def shares_chart(at):
-    (fig,) = [f for f in charts(at) if any(tr.get("type") == "bar" for tr in f["data"])]
+    (fig,) = [f for f in charts(at) if any(tr.get("type") == "bar" for tr in f.get("data", []))]
     return fig, {(tr["name"], tr.get("xaxis", "x")): array(tr["customdata"]) for tr in fig["data"]}
 
 
@@ -202,7 +208,7 @@ def test_backward_view_shows_each_steps_share_of_the_weight_gradients():
     assert f"‖∂L/∂W‖ = {np.linalg.norm(grads['rnn.weight_hh_l0']):.3g}" in titles
     assert "adds* one share per step" in texts(at) and "Vanishing & exploding gradients" in texts(at)
     forward = run_page(u_view="forward")
-    assert not [f for f in charts(forward) if any(tr.get("type") == "bar" for tr in f["data"])]
+    assert not [f for f in charts(forward) if any(tr.get("type") == "bar" for tr in f.get("data", []))]
 
 
 @pytest.mark.parametrize("seed, weights", [(0, "untrained"), (1, "untrained"), (2, "untrained"), (0, "trained")])

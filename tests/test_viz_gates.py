@@ -8,7 +8,7 @@ import pytest
 from rnn_core.examples import EXAMPLES
 from rnn_core.gate_stats import saturation
 from rnn_core.record import GATE_NAMES
-from ui.heatmap import heatmap_json
+from ui.drawn import chart_json
 from viz import gates as vg
 from viz.colors import DIVERGING, HIDDEN, NEGATIVE, POSITIVE, SEQUENTIAL
 
@@ -46,7 +46,7 @@ def test_one_heatmap_per_gate_with_the_records_values(cell):
 def test_heatmap_values_reach_the_browser_as_the_same_float64():
     data, rec = _run("namaskar", "gru")
     values = rec.rnn.layers[0].gate("z")[:, 0]
-    sent = json.loads(heatmap_json(vg.gate_heatmap("z", values, data.tokens[0]))["spec"])
+    sent = json.loads(chart_json(vg.gate_heatmap("z", values, data.tokens[0]))["spec"])
     assert np.array(sent["z"]).tobytes() == np.ascontiguousarray(values.T).tobytes()   # bit for bit
 
 
@@ -66,7 +66,7 @@ def test_a_value_that_is_not_a_number_is_sent_as_null_and_does_not_set_the_scale
     spec = vg.gate_heatmap("c", values, ["a", "b"])
     assert spec["z"] == [[0.5, None], [-2.0, None]]
     assert (spec["zmin"], spec["zmax"]) == (-2.0, 2.0)
-    json.loads(heatmap_json(spec)["spec"])              # valid JSON: no NaN or Infinity in it
+    json.loads(chart_json(spec)["spec"])              # valid JSON: no NaN or Infinity in it
 
 
 def test_heatmap_tokens_go_as_typed_a_space_made_visible_and_long_inputs_thin_their_labels():

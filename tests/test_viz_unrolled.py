@@ -1,6 +1,7 @@
-"""The unrolled and rolled figures: nodes, hover numbers, colours and arrow widths against the record."""
+"""The unrolled and rolled graphs (the data the page draws): nodes, hover numbers, colours and arrow widths against
+the record."""
 
-import re
+import json
 
 import numpy as np
 import pytest
@@ -8,28 +9,24 @@ import pytest
 from apptest import engine_run
 from rnn_core.examples import EXAMPLES
 from viz.colors import HIDDEN, INPUT, OUTPUT
-from viz.unrolled import rolled_figure, unrolled_figure
+from viz.unrolled import START, rolled_graph, unrolled_graph
 
 
 def _run(key="kennedy", cell="rnn", layers=1, hidden=5, seed=0):
     return engine_run(key, cell=cell, hidden=hidden, layers=layers, seed=seed)
 
 
-def _traces(fig):
-    return {t.name: t for t in fig.data}
+def _graph(rec, data, b=0, **kw):
+    return unrolled_graph(rec, data.tokens[b], data.output_labels, b=b, **kw)
 
 
-def _hidden(fig, l):
-    return _traces(fig)[f"h_t (layer {l + 1})"]
+def _nodes(g, kind, layer=None):
+    """The nodes of one kind (start, x, h, y, loss), of one layer for h, in the order drawn (by step)."""
+    return [n for n in g["nodes"] if n["kind"] == kind and (layer is None or n.get("layer") == layer)]
 
 
-def _arrows(fig, prefix):
-    """{step: annotation} of the arrows whose name starts with ``prefix``."""
-    out = {}
-    for a in fig.layout.annotations:
-        if a.name and a.name.startswith(prefix):
-            out[int(re.search(r"t=(\d+)", a.name).group(1))] = a
-    return out
+def _arrows(g, kind):
+    return [a for a in g["arrows"] if a["kind"] == kind]
 
 
 def _darkness(color):
@@ -37,77 +34,87 @@ def _darkness(color):
     return sum(255 - int(color[i:i + 2], 16) for i in (1, 3, 5))
 
 
+def _hover(node):
+    return "\n".join(node["hover"])
+
+
 @pytest.mark.parametrize("layers", [1, 2, 3])
 def test_one_input_one_hidden_per_layer_and_one_output_per_step(layers):
     data, rec = _run(layers=layers)
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels)
+    g = _graph(rec, data)
     T = int(data.lengths[0])
-    traces = _traces(fig)
-    nodes = ["x_t (input)", "y_t (output)"] + [f"h_t (layer {l + 1})" for l in range(layers)]
-    assert sum(len(traces[n].x) for n in nodes) == T * (layers + 2)
-    assert list(traces["ℓ_t (loss)"].x) == list(range(T))
-    assert list(traces["x_t (input)"].text) == [f"<b>{w}</b>" for w in data.tokens[0]]
-    # one recurrent arrow per layer and step, one arrow up into every hidden node
-    assert len(_arrows(fig, "recurrent")) == T
-    assert sum(1 for a in fig.layout.annotations if a.name and a.name.startswith("recurrent")) == T * layers
+    assert g["steps"] == list(range(T))
+    for kind in ("x", "y", "loss"):
+        assert [n["step"] for n in _nodes(g, kind)] == list(range(T))
+        assert [n["c"] for n in _nodes(g, kind)] == list(range(T))            # one column per step
+    for l in range(layers):
+        assert [n["step"] for n in _nodes(g, "h", l)] == list(range(T))
+        assert {n["r"] for n in _nodes(g, "h", l)} == {1 + l}                 # layer l's row, above the input
+    assert [n["label"] for n in _nodes(g, "x")] == data.tokens[0]
+    assert len(_nodes(g, "start")) == layers
+    # one recurrent arrow per layer and step (the first from the start state), one arrow up into every node
+    assert len(_arrows(g, "recurrent")) == T * layers
+    assert len(_arrows(g, "x-h")) == len(_arrows(g, "h-y")) == len(_arrows(g, "y-loss")) == T
+    assert len(_arrows(g, "h-h")) == T * (layers - 1)
 
 
 def test_second_sentence_draws_only_its_own_two_steps():
     data, rec = _run()
-    fig = unrolled_figure(rec, data.tokens[1], data.output_labels, b=1)
-    assert list(_traces(fig)["x_t (input)"].x) == [0, 1]
-    assert list(_traces(fig)["x_t (input)"].text) == ["<b>Kennedy</b>", "<b>stands</b>"]
-    np.testing.assert_allclose(_traces(fig)["ℓ_t (loss)"].customdata[:, 1], rec.head.step_loss[:2, 1])
+    g = _graph(rec, data, b=1)
+    assert [n["label"] for n in _nodes(g, "x")] == ["Kennedy", "stands"]
+    for t, n in enumerate(_nodes(g, "loss")):
+        assert n["hover"] == [f"ℓ{_sub(t)} = {rec.head.step_loss[t, 1]:.6g} (step {t})"]
 
 
 def test_colours_follow_the_course_diagrams():
     data, rec = _run(layers=2)
-    traces = _traces(unrolled_figure(rec, data.tokens[0], data.output_labels))
-    assert traces["x_t (input)"].marker.line.color == INPUT
-    assert traces["h_t (layer 1)"].marker.line.color == HIDDEN
-    assert traces["h_t (layer 2)"].marker.line.color == HIDDEN
-    assert traces["y_t (output)"].marker.line.color == OUTPUT
+    g = _graph(rec, data)
+    assert {n["stroke"] for n in _nodes(g, "x")} == {INPUT}
+    assert {n["stroke"] for n in _nodes(g, "h")} == {HIDDEN}
+    assert {n["stroke"] for n in _nodes(g, "y")} == {OUTPUT}
+    assert {a["color"] for a in _arrows(g, "x-h")} == {INPUT}
+    rows = {row["r"]: (row["lines"][0], row["color"]) for row in g["rows"]}
+    assert rows == {0: ("input x", INPUT), 1: ("layer 1 h", HIDDEN), 2: ("layer 2 h", HIDDEN), 3: ("output y", OUTPUT),
+                    4: ("loss ℓ", "#4A5568")}
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_hover_shows_the_records_vectors_and_norms(cell):
     data, rec = _run("jazz", cell=cell, layers=2, hidden=4)
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels)
+    g = _graph(rec, data)
     for l, layer in enumerate(rec.rnn.layers):
-        h = _hidden(fig, l)
-        np.testing.assert_allclose(h.customdata[:, 1], np.linalg.norm(layer.hidden[:, 0], axis=-1))
-        np.testing.assert_allclose(h.customdata[:, 2], np.linalg.norm(layer.d_hidden[:, 0], axis=-1))
-        for t, text in enumerate(h.hovertext):
+        for t, node in enumerate(_nodes(g, "h", l)):
+            text = _hover(node)
+            assert f"‖h{_sub(t)}‖ = {np.linalg.norm(layer.hidden[t, 0]):.4f}" in text
             for value in layer.hidden[t, 0]:
                 assert f"{value:+.4f}" in text
             if cell == "lstm":
-                for value in layer.cell[t, 0]:
-                    assert f"{value:+.4f}" in text
-    y = _traces(fig)["y_t (output)"]
-    for t, text in enumerate(y.hovertext):
-        for label, p in zip(["J", "A", "Z", "&lt;end&gt;"], rec.head.y[t, 0], strict=True):
-            assert f"{label}: {p:.4f}" in text
-    wanted = ["A", "Z", "Z", "&lt;end&gt;"]
-    assert all(f"target: {w}" in text for w, text in zip(wanted, y.hovertext, strict=True))
+                assert all(f"{value:+.4f}" in text for value in layer.cell[t, 0])
+    ys = _nodes(g, "y")
+    for t, node in enumerate(ys):
+        for label, p in zip(["J", "A", "Z", "<end>"], rec.head.y[t, 0], strict=True):
+            assert f"{label}: {p:.4f}" in node["hover"]
+    wanted = ["A", "Z", "Z", "<end>"]
+    assert all(f"target: {w}" in n["hover"] for w, n in zip(wanted, ys, strict=True))
     # beside each y: the likeliest letter and its probability
     best = rec.head.y[:, 0].argmax(-1)
-    letters = ["J", "A", "Z", "&lt;end&gt;"]
-    assert list(y.text) == [f"{letters[k]} {rec.head.y[t, 0, k]:.2f}" for t, k in enumerate(best)]
-    np.testing.assert_allclose(_traces(fig)["ℓ_t (loss)"].customdata[:, 1], rec.head.step_loss[:, 0])
+    letters = ["J", "A", "Z", "<end>"]
+    assert [n["label"] for n in ys] == [f"{letters[k]} {rec.head.y[t, 0, k]:.2f}" for t, k in enumerate(best)]
 
 
 def test_forward_fill_grows_with_the_state_norm_and_backward_fill_with_the_gradient_norm():
     data, rec = _run(hidden=6)
     layer = rec.rnn.layers[0]
-    forward = _hidden(unrolled_figure(rec, data.tokens[0], data.output_labels), 0)
-    backward = _hidden(unrolled_figure(rec, data.tokens[0], data.output_labels, view="backward"), 0)
-    for trace, norms in ((forward, layer.hidden_norm[:, 0]), (backward, layer.d_hidden_norm[:, 0])):
-        dark = np.array([_darkness(c) for c in trace.marker.color])
+    forward = _nodes(_graph(rec, data), "h")
+    backward = _nodes(_graph(rec, data, view="backward"), "h")
+    for nodes, norms in ((forward, layer.hidden_norm[:, 0]), (backward, layer.d_hidden_norm[:, 0])):
+        dark = np.array([_darkness(n["fill"]) for n in nodes])
         order = np.argsort(norms)
         assert np.all(np.diff(dark[order]) >= 0)
         assert dark[order[-1]] > dark[order[0]]
-    assert list(backward.text) == [f"{v:.2g}" for v in layer.d_hidden_norm[:, 0]]
-    assert list(forward.text) == [f"{v:.2f}" for v in layer.hidden_norm[:, 0]]
+        assert nodes[order[-1]]["ink"] == "#FFFFFF"                       # the darkest holds its name in white
+    assert [n["label"] for n in backward] == [f"{v:.2g}" for v in layer.d_hidden_norm[:, 0]]
+    assert [n["label"] for n in forward] == [f"{v:.2f}" for v in layer.hidden_norm[:, 0]]
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru"])
@@ -116,25 +123,25 @@ def test_backward_arrow_widths_follow_the_gradient_each_carries(cell):
     ∂L/∂h_{t−1} minus what came from the output (one layer: the head's Wᵀ ∂L/∂z)."""
     data, rec = _run(cell=cell, hidden=6)
     layer, head = rec.rnn.layers[0], rec.head
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, view="backward")
-    recurrent = _arrows(fig, "recurrent")
+    g = _graph(rec, data, view="backward")
+    recurrent = {a["step"]: a for a in _arrows(g, "recurrent")}
     T = int(data.lengths[0])
     carried = np.linalg.norm(layer.d_hidden[:, 0] - head.d_logits[:, 0] @ _weight(rec, data), axis=-1)
-    widths = np.array([recurrent[t].arrowwidth for t in range(1, T)])
+    widths = np.array([recurrent[t]["width"] for t in range(1, T)])
     order = np.argsort(carried[:T - 1])
     assert np.all(np.diff(widths[order]) >= -1e-9)
     assert widths[order[-1]] > widths[order[0]]
-    assert all(recurrent[t].ax > recurrent[t].x for t in range(T))           # pointing back in time
-    # the hover text of every arrow holds its number
-    hover = _traces(fig)["gradient along each arrow"]
-    for t in range(1, T):
-        assert any(f"‖gradient‖ = {carried[t - 1]:.4g}" in text and f"into h{_sub(t - 1)}" in text
-                   for text in hover.hovertext)
+    assert all(recurrent[t]["from"][0] > recurrent[t]["to"][0] for t in range(T))      # pointing back in time
+    for t in range(1, T):                                                  # every arrow's hover holds its number
+        assert f"‖gradient‖ = {carried[t - 1]:.4g}" in recurrent[t]["hover"]
+        assert f"into h{_sub(t - 1)}" in recurrent[t]["hover"][0]
     # y → h arrows: the gradient the output sends down, ‖Wᵀ ∂L/∂z_t‖
     into_h = np.linalg.norm(head.d_logits[:, 0] @ _weight(rec, data), axis=-1)
-    down = _arrows(fig, "y-h")
+    down = {a["step"]: a for a in _arrows(g, "y-h")}
     order = np.argsort(into_h[:T])
-    assert np.all(np.diff([down[t].arrowwidth for t in order]) >= -1e-9)
+    assert np.all(np.diff([down[t]["width"] for t in order]) >= -1e-9)
+    assert g["bar"]["max"] == pytest.approx(max(a["hover"] and float(a["hover"][1].split("= ")[1])
+                                                for a in g["arrows"] if a["kind"] != "loss-y"), rel=1e-3)
 
 
 def _weight(rec, data):
@@ -151,72 +158,66 @@ def _sub(n):
 
 def test_forward_arrows_point_forward_in_time_and_up():
     data, rec = _run(layers=2)
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels)
-    assert all(a.ax < a.x for a in _arrows(fig, "recurrent").values())
-    assert all(a.ay < a.y for a in _arrows(fig, "h-y").values())
-
-
-def test_every_step_has_a_hidden_highlight_and_a_label_for_the_browser_to_show():
-    data, rec = _run()
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels)
-    rects = {s.name: s for s in fig.layout.shapes if s.type == "rect"}
-    assert list(rects) == [f"step {t}" for t in range(8)]                 # one per step, in order
-    assert rects["step 5"].x0 < 5 < rects["step 5"].x1 and rects["step 5"].x1 - rects["step 5"].x0 < 1
-    assert all(s.opacity == 0 for s in rects.values())                    # none shown until the browser picks
-    labels = {a.name: a.text for a in fig.layout.annotations if (a.name or "").startswith("label")}
-    assert labels == {f"label {t}": f"t = {t}" for t in range(8)}
+    g = _graph(rec, data)
+    assert all(a["from"][0] < a["to"][0] for a in _arrows(g, "recurrent"))
+    assert all(a["from"][1] < a["to"][1] for kind in ("x-h", "h-h", "h-y", "y-loss") for a in _arrows(g, kind))
+    assert not any(a["hover"] for a in g["arrows"])                       # forward arrows carry no number
 
 
 def test_window_draws_only_its_steps_and_starts_from_the_state_before():
     data, rec = _run()
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, steps=range(3, 6))
-    assert list(_traces(fig)["x_t (input)"].x) == [3, 4, 5]
-    assert [s.name for s in fig.layout.shapes] == ["step 3", "step 4", "step 5"]      # highlights of those only
-    start = _traces(fig)["start state"]
-    assert "h₂" in start.hovertext[0]
-    assert f"{np.linalg.norm(rec.rnn.layers[0].hidden[2, 0]):.4f}" in start.hovertext[0]
-    assert any("steps 6…7" in (a.text or "") for a in fig.layout.annotations)
+    g = _graph(rec, data, steps=range(3, 6))
+    assert g["steps"] == [3, 4, 5]
+    assert [n["step"] for n in _nodes(g, "x")] == [3, 4, 5]
+    assert g["columns"][0] < 2.5 and 5 < g["columns"][1] < 6.5               # those columns and the start state's
+    (start,) = _nodes(g, "start")
+    assert start["c"] < 3 and start["fill"] == START
+    assert "h₂" in start["hover"][0]
+    assert f"‖h‖ = {np.linalg.norm(rec.rnn.layers[0].hidden[2, 0]):.4f}" in start["hover"]
+    assert g["more"]["text"] == "steps 6…7 →"
 
 
-def test_typed_text_is_escaped_in_labels():
+def test_typed_text_is_kept_as_typed_for_the_browser_to_write_as_text():
     data, rec = _run()
-    tokens = ["<script>alert(1)</script>"] + data.tokens[0][1:]
-    fig = unrolled_figure(rec, tokens, data.output_labels)
-    assert _traces(fig)["x_t (input)"].text[0] == "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>"
-    assert "<script>" not in fig.to_json()
+    tokens = ["<script>alert(1)</script>", " "] + data.tokens[0][2:]
+    g = unrolled_graph(rec, tokens, data.output_labels)
+    assert [n["label"] for n in _nodes(g, "x")][:2] == ["<script>alert(1)</script>", "␣"]     # a space made visible
+    assert "“<script>alert(1)</script>”" in _nodes(g, "x")[0]["hover"][0]
+    json.dumps(g, allow_nan=False)                                         # plain JSON: no NaN, no objects
 
 
 def test_rolled_has_one_node_per_row_a_loop_per_layer_and_every_steps_numbers():
     data, rec = _run(cell="lstm", layers=2)
-    fig = rolled_figure(rec, data.tokens[0], data.output_labels)
-    traces = _traces(fig)
-    assert all(len(trace.x) == 1 for trace in fig.data)
-    assert traces["x_t (input)"].text[0] == "Among"                       # step 0's labels are drawn first
-    assert traces["x_t (input)"].meta["steps"] == data.tokens[0]          # and the browser shows step t's
-    assert sum(1 for s in fig.layout.shapes if s.type == "path") == 2
+    g = rolled_graph(rec, data.tokens[0], data.output_labels)
+    assert [n["kind"] for n in g["nodes"]] == ["x", "h", "h", "y", "loss"]
+    assert {n["c"] for n in g["nodes"]} == {0.0}
+    assert _nodes(g, "x")[0]["label"] == "Among"                          # step 0's labels are drawn first
+    assert _nodes(g, "x")[0]["labels"] == data.tokens[0]                  # and the browser writes step t's
+    assert [loop["r"] for loop in g["loops"]] == [1, 2]
     for l, layer in enumerate(rec.rnn.layers):
-        assert traces[f"h_t (layer {l + 1})"].meta["steps"] == [f"‖h‖ {v:.2f}" for v in layer.hidden_norm[:, 0]]
-    assert traces["ℓ_t (loss)"].meta["steps"][5] == f"ℓ={rec.head.step_loss[5, 0]:.3f}"
-    back = rolled_figure(rec, data.tokens[0], data.output_labels, view="backward")
-    assert _traces(back)["h_t (layer 1)"].meta["steps"] == [
+        assert _nodes(g, "h", l)[0]["labels"] == [f"‖h‖ {v:.2f}" for v in layer.hidden_norm[:, 0]]
+    assert _nodes(g, "loss")[0]["labels"][5] == f"ℓ={rec.head.step_loss[5, 0]:.3f}"
+    assert [a["kind"] for a in g["arrows"]] == ["x-h", "h-h", "h-y", "y-loss"]
+    back = rolled_graph(rec, data.tokens[0], data.output_labels, view="backward")
+    assert _nodes(back, "h", 0)[0]["labels"] == [
         f"‖∂L/∂h‖ {np.linalg.norm(g):.3g}" for g in rec.rnn.layers[0].d_hidden[:, 0]]
-    headings = [a for a in fig.layout.annotations if (a.name or "").startswith("step")]
-    assert [a.text for a in headings] == [f"<b>values at t = {t}</b>" for t in range(8)]
-    assert all(a.opacity == 0 for a in headings)
+    assert [a["kind"] for a in back["arrows"]] == ["h-x", "h-h", "y-h", "loss-y"]        # every arrow reversed
+    assert g["heading"].format(t=3) == "values at t = 3"
 
 
-def test_rolled_labels_of_typed_text_are_escaped_for_plotly_and_kept_as_typed_for_the_browser():
+def test_rolled_labels_of_typed_text_are_kept_as_typed_for_the_browser():
     data, rec = _run()
     tokens = ["<b>x</b>"] + data.tokens[0][1:]
-    traces = _traces(rolled_figure(rec, tokens, data.output_labels))
-    assert traces["x_t (input)"].text[0] == "&lt;b&gt;x&lt;/b&gt;"
-    assert traces["x_t (input)"].meta["steps"][0] == "<b>x</b>"          # the browser writes it as text
+    g = rolled_graph(rec, tokens, data.output_labels)
+    assert _nodes(g, "x")[0]["labels"][0] == "<b>x</b>"                   # the browser writes it as text
 
 
 def test_unknown_view_is_refused():
     data, rec = _run()
     with pytest.raises(ValueError, match="forward, backward"):
-        unrolled_figure(rec, data.tokens[0], data.output_labels, view="sideways")
+        _graph(rec, data, view="sideways")
+    with pytest.raises(ValueError, match="forward, backward"):
+        rolled_graph(rec, data.tokens[0], data.output_labels, view="sideways")
 
 
 # ---------------------------------------------------------------------- each step's share of ∂L/∂W (BPTT's sum)
@@ -253,8 +254,8 @@ def test_each_steps_share_adds_up_to_the_backward_passs_weight_gradient(cell):
 
 def test_loss_labels_fit_beside_their_nodes_and_round_the_recorded_loss():
     data, rec = engine_run("kennedy", cell="lstm", hidden=8, trained=True)     # losses down to 1e-5
-    fig = unrolled_figure(rec, data.tokens[0], data.output_labels, b=0)
-    losses, labels = rec.head.step_loss[:8, 0], list(_traces(fig)["ℓ_t (loss)"].text)
+    g = _graph(rec, data)
+    losses, labels = rec.head.step_loss[:8, 0], [n["label"] for n in _nodes(g, "loss")]
     assert max(len(s) for s in labels) <= 5, labels                # ~40 px at 14 px: no overlap at 1280 px
     assert min(losses) < 0.01                                      # the short form is exercised
     for v, s in zip(losses, labels, strict=True):                  # 2 digits, or one below 0.01 (2.6e-4: 3e-4)

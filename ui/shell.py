@@ -6,11 +6,16 @@ then shows the same title, navigation and settings as one reached through the na
 """
 
 import gc
+from pathlib import Path
 
 import streamlit as st
 
 from .nav import sections
 from .replica import moved_notice
+
+# the tab's icon, served by this server: a named Material icon is fetched from Google's font servers, which a
+# classroom's firewall may block
+ICON = str(Path(__file__).resolve().parents[1] / "static" / "favicon.png")
 
 APP_TITLE = "Unrolled: see inside recurrent networks"
 
@@ -33,7 +38,7 @@ def _settled_heap(page):
 def page_shell(page=""):
     """Set the page config and draw the navigation at the top of the sidebar (the current page highlighted).
     ``page``: the page's title (the first run of each page settles the heap)."""
-    st.set_page_config(page_title=APP_TITLE, page_icon=":material/all_inclusive:", layout="wide",
+    st.set_page_config(page_title=APP_TITLE, page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
     _settled_heap(page)
     with st.sidebar.container(key="navigation"):

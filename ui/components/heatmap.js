@@ -1,20 +1,11 @@
 // One gate (or the cell or hidden state) over time on the gates page: a column per step, labelled with its input,
 // a row per unit, each cell coloured by its recorded value (viz/gates.py gate_heatmap sends them). Cells are
 // painted on a canvas, everything written (title, labels, the colour bar, each cell's value) is SVG text set
-// with textContent; no chart library, so the page's first load does not wait for one (ui/heatmap.py).
+// with textContent; no chart library, so the page's first load does not wait for one (ui/drawn.py).
 // Numbers are mapped to colours and formatted here, never computed. The step view (step_view.js) calls
 // markStep(t) to outline a column and hears a click on a column as the "stepclick" event.
 
-const NS = "http://www.w3.org/2000/svg";
 const MARGIN = { top: 46, right: 78, axisTitle: 22, tickRoom: 26 };
-
-function svgEl(tag, attrs, parent, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
 
 function rgbOf(hex) {
   const n = parseInt(hex.slice(1), 16);
@@ -32,18 +23,6 @@ function colorOf(S, v) {
   const A = rgbOf(c0), B = rgbOf(c1);
   return A.map((x, i) => Math.round(x + (B[i] - x) * a));
 }
-
-// round tick values for the colour bar: 1, 2, 2.5 or 5 times a power of ten, about five of them
-function barTicks(lo, hi) {
-  const raw = (hi - lo) / 4;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * 0.999);
-  const out = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(v);
-  return out;
-}
-
-const tickText = (v) => String(Number(v.toFixed(6))).replace("-", "−");
 
 function draw(box, S) {
   const W = Math.max(box.clientWidth, 240);
@@ -108,7 +87,7 @@ function draw(box, S) {
     }, svg, v === null ? "–" : v.toFixed(2))));
   }
   // the colour bar, top = zmax
-  const id = `hm-${(window.__heatmapIds = (window.__heatmapIds || 0) + 1)}`;
+  const id = svgId("hm");
   const grad = svgEl("linearGradient", { id, x1: 0, y1: 1, x2: 0, y2: 0 }, svgEl("defs", {}, svg));
   for (const [pos, c] of S.scale) svgEl("stop", { offset: pos, "stop-color": c }, grad);
   const bx = left + pw + 14, by = MARGIN.top + ph * 0.05, bh = ph * 0.9;
@@ -137,12 +116,8 @@ function draw(box, S) {
     const c = cellAt(ev);
     if (!c) { tip.style.display = "none"; return; }
     const [s, u] = c;
-    tip.replaceChildren(...[`step ${s} · input ${S.labels[s]}`, `unit ${u + 1}`,
-      `${S.symbol} = ${S.z[u][s] === null ? "not a number" : S.z[u][s].toFixed(6)}`].map((line) => {
-      const d = document.createElement("div");
-      d.textContent = line;
-      return d;
-    }));
+    tipLines(tip, [`step ${s} · input ${S.labels[s]}`, `unit ${u + 1}`,
+      `${S.symbol} = ${S.z[u][s] === null ? "not a number" : S.z[u][s].toFixed(6)}`]);
     tip.style.display = "block";
     const x = left + (s + 1) * cw + 8;
     tip.style.left = `${Math.min(x, W - tip.offsetWidth - 4)}px`;
@@ -184,6 +159,6 @@ export default function ({ data, parentElement }) {
   delete box.dataset.step;
   draw(box, box.__spec);
   box.dataset.drawn = data.sig;
-  box.dispatchEvent(new CustomEvent("heatmapdrawn"));      // the step view outlines its step at once
+  box.dispatchEvent(new CustomEvent("chartdrawn"));      // the step view outlines its step at once
   return undefined;
 }

@@ -1,9 +1,9 @@
 // The step of the unrolled graph and gates pages, chosen and drawn in the browser (ui/step_view.py sends every
 // step's recorded numbers once per setting). The bar (◀, the slider, ▶, the keys ← → Home End, a click on a
 // node or a column of a chart) moves the step; the step's numbers (unrolled) or bars (gates) are redrawn from
-// the payload, and the page's charts follow: each Plotly chart was drawn once with one highlight per step
-// (shapes and annotations named "step k", hidden) and the one of step t is shown; a gates heatmap outlines
-// step t itself. No request goes to the server for a step: the link is written at once and the server hears of
+// the payload, and the page's charts follow: the charts the page draws itself (the unrolled graph, the gates
+// heatmaps) mark step t themselves; each Plotly chart was drawn once with one highlight per step (shapes and
+// annotations named "step k", hidden) and the one of step t is shown. No request goes to the server for a step: the link is written at once and the server hears of
 // the step once the stepping pauses (stepping.js).
 //
 // One page may mount this component more than once (the unrolled page: the bar above the graph, the numbers
@@ -26,15 +26,17 @@ function chartsOf(keys) {
   return keys.map((k) => document.querySelector(`.st-key-${k} .js-plotly-plot`)).filter((gd) => gd && gd.layout);
 }
 
-// the gates page's own heatmaps (heatmap.js): they outline a step themselves and report a click on a column
-function heatmapsOf(keys) {
-  return keys.map((k) => document.querySelector(`.st-key-${k} .gate-heatmap[data-drawn]`)).filter(Boolean);
+// the charts the page draws itself (the gates heatmaps, heatmap.js; the unrolled graph, graph.js): they mark a
+// step themselves and report a click on a column
+function ownChartsOf(keys) {
+  return keys.map((k) => document.querySelector(`.st-key-${k} :is(.gate-heatmap, .unrolled-graph)[data-drawn]`))
+    .filter(Boolean);
 }
 
 const STEP_NAME = /^(step|label) (\d+)$/;
 
-// show step t's highlight in one chart: shapes and annotations named "step k" only at k = t, annotations named
-// "label k" bold at k = t, and the text of traces that carry every step's label in meta.steps
+// show step t's highlight in one Plotly chart (the backward view's shares, the gates page's saturation):
+// shapes and annotations named "step k" only at k = t, annotations named "label k" bold at k = t
 function markChart(gd, t) {
   const L = gd.layout;
   (L.shapes || []).forEach((s, i) => {
@@ -51,16 +53,10 @@ function markChart(gd, t) {
     if (m[1] === "step") g.style.opacity = Number(m[2]) === t ? "1" : "0";
     else for (const text of g.querySelectorAll("text")) text.style.fontWeight = Number(m[2]) === t ? "bold" : "normal";
   });
-  const traces = gd.querySelectorAll(".scatterlayer .trace");
-  (gd.data || []).filter((d) => !d.type || d.type === "scatter").forEach((d, i) => {
-    const labels = d.meta && d.meta.steps;
-    const text = labels && traces[i] && traces[i].querySelector(".textpoint text");
-    if (text && text.textContent !== labels[t]) text.textContent = labels[t];
-  });
   gd.dataset.step = String(t);
 }
 
-// the step of a clicked point: its customdata starts with the step (the unrolled graph), else its x (heatmaps)
+// the step of a clicked point: its customdata starts with the step where it is a row, else its x (bars)
 function stepOfClick(ev) {
   const pt = ev && ev.points && ev.points[0];
   if (!pt) return null;
@@ -120,7 +116,7 @@ export default function ({ data, parentElement, setStateValue }) {
   const outside = (t) => P.window && (t < P.window[0] || t >= P.window[1]);
   const markAll = () => {
     for (const gd of chartsOf(P.charts)) markChart(gd, store.t);
-    for (const hm of heatmapsOf(P.charts)) hm.markStep(store.t);
+    for (const own of ownChartsOf(P.charts)) own.markStep(store.t);
   };
   store.go = (t) => {
     const to = Math.max(0, Math.min(P.T - 1, t));
@@ -142,13 +138,13 @@ export default function ({ data, parentElement, setStateValue }) {
       }
       if (gd.dataset.step !== String(store.t)) markChart(gd, store.t);
     }
-    for (const hm of heatmapsOf(P.charts)) {
-      if (hm.__stepHooked !== P.param) {
-        hm.__stepHooked = P.param;
-        hm.addEventListener("stepclick", (ev) => window.__stepViews[P.param].go(ev.detail));
-        hm.addEventListener("heatmapdrawn", () => hm.markStep(window.__stepViews[P.param].t));
+    for (const own of ownChartsOf(P.charts)) {
+      if (own.__stepHooked !== P.param) {
+        own.__stepHooked = P.param;
+        own.addEventListener("stepclick", (ev) => window.__stepViews[P.param].go(ev.detail));
+        own.addEventListener("chartdrawn", () => own.markStep(window.__stepViews[P.param].t));
       }
-      if (hm.dataset.step !== String(store.t)) hm.markStep(store.t);
+      if (own.dataset.step !== String(store.t)) own.markStep(store.t);
     }
   };
   hook();

@@ -1,0 +1,39 @@
+// Helpers of the charts the page draws itself (heatmap.js, graph.js): SVG elements, text set with textContent
+// (never as markup), the hover box, and round ticks for a colour bar.
+
+const NS = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attrs, parent, text) {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+// round tick values for a colour bar: 1, 2, 2.5 or 5 times a power of ten, about five of them
+function barTicks(lo, hi) {
+  const raw = (hi - lo) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * 0.999);
+  const out = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) out.push(k === 0 ? 0 : k * step);
+  return out;
+}
+
+const tickText = (v) => String(Number(v.toPrecision(6))).replace("-", "−");
+
+// the hover box's lines, each a div of text
+function tipLines(tip, lines) {
+  tip.replaceChildren(...lines.map((line) => {
+    const d = document.createElement("div");
+    d.textContent = line;
+    return d;
+  }));
+}
+
+// a unique id for a gradient in the page (several charts share one document)
+function svgId(prefix) {
+  window.__svgIds = (window.__svgIds || 0) + 1;
+  return `${prefix}-${window.__svgIds}`;
+}
