@@ -125,14 +125,24 @@ function draw(box, G) {
   // the labels over every node; one beside a node that is wider than the gap to the next column goes above the
   // node's right shoulder instead, where nothing else is written
   const gap = px(1) - px(0);
+  const words = [];                                      // the inputs under their columns, left to right
   for (const n of G.nodes) {
     if (!n.label && !n.labels) continue;
     const x = px(n.c), y = py(n.r), e = label(svg, n, x, y);
-    if (n.at === "right" && unrolled && e.getComputedTextLength() > gap - n.size - 6) {
+    const width = e.getComputedTextLength();
+    if (n.at === "right" && unrolled && width > gap - n.size - 6) {
       e.remove();
       labels.push([n, label(svg, { ...n, at: "topright" }, x, y)]);
-    } else labels.push([n, e]);
+      continue;
+    }
+    if (n.at === "below") words.push([e, width]);
+    labels.push([n, e]);
   }
+  // a word that would touch a neighbour's is written smaller (at least 12 px), to keep 8 px between them
+  words.forEach(([e, w], i) => {
+    const room = Math.min(...[words[i - 1], words[i + 1]].filter(Boolean).map(([, v]) => 2 * (gap - v / 2 - 8)));
+    if (w > room) e.setAttribute("font-size", String(Math.max(12, Math.floor((FONT.below * room) / w))));
+  });
   const heading = G.heading ? svgEl("text", { x: px(0), y: py(r1 - 0.15) - 6, class: "step-label heading" }, svg,
     G.heading.replace("{t}", "0")) : null;
   if (G.more) svgEl("text", { x: px(G.more.c), y: py(G.more.r), class: "more" }, svg, G.more.text);
