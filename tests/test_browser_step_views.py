@@ -47,7 +47,7 @@ MARKED = """(key) => {
         const columns = [...graph.querySelectorAll('rect.column')];         // one per step drawn, left to right
         if (!o) return graph.dataset.marked ? [Number(graph.dataset.marked)] : [];
         const at = columns.findIndex((c) => c.getAttribute('x') === o.getAttribute('x'));
-        return at < 0 ? [] : [graph.__graph.steps[at]];
+        return at < 0 ? [] : [graph.__spec.steps[at]];
     }
     const hm = document.querySelector(`.st-key-${key} .gate-heatmap[data-drawn]`);
     if (hm) {

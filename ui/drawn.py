@@ -17,9 +17,10 @@ from .stepper import FOLDER
 
 def _component(name, files):
     # in the page, not a shadow root, so that the step view finds the charts
-    return st.components.v2.component(name, html="", css=(FOLDER / f"{files}.css").read_text(),
-                                      js="\n".join((FOLDER / f).read_text() for f in ("svg.js", f"{files}.js")),
-                                      isolate_styles=False)
+    def text(*names):
+        return "\n".join((FOLDER / f).read_text() for f in names)
+    return st.components.v2.component(name, html="", css=text("drawn.css", f"{files}.css"),
+                                      js=text("svg.js", f"{files}.js"), isolate_styles=False)
 
 
 # registered once per process: the code is constant, each session mounts its own instances

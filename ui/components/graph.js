@@ -184,25 +184,6 @@ function draw(box, G) {
 }
 
 export default function ({ data, parentElement }) {
-  let box = parentElement.querySelector(":scope > .unrolled-graph");
-  if (!box) {
-    box = document.createElement("div");
-    box.className = "unrolled-graph";
-    box.style.height = `${data.height}px`;
-    parentElement.appendChild(box);
-    // the column's width changes without a window resize (a sidebar opened, a narrower screen)
-    new ResizeObserver(() => {
-      if (box.__graph && box.clientWidth && box.clientWidth !== box.__width) draw(box, box.__graph);
-    }).observe(box);
-  }
-  if (box.__sig === data.sig) return undefined;       // the same graph again (a rerun): nothing to redraw
-  box.__sig = data.sig;
-  box.__graph = JSON.parse(data.spec);
-  delete box.__step;
-  delete box.dataset.step;
-  delete box.dataset.marked;
-  draw(box, box.__graph);
-  box.dataset.drawn = data.sig;
-  box.dispatchEvent(new CustomEvent("chartdrawn"));      // the step view marks its step at once
+  mountChart(parentElement, data, "unrolled-graph", draw);
   return undefined;
 }

@@ -141,24 +141,6 @@ function draw(box, S) {
 }
 
 export default function ({ data, parentElement }) {
-  let box = parentElement.querySelector(":scope > .gate-heatmap");
-  if (!box) {
-    box = document.createElement("div");
-    box.className = "gate-heatmap";
-    box.style.height = `${data.height}px`;
-    parentElement.appendChild(box);
-    // the column's width changes without a window resize (a sidebar opened, a narrower screen)
-    new ResizeObserver(() => {
-      if (box.__spec && box.clientWidth && box.clientWidth !== box.__width) draw(box, box.__spec);
-    }).observe(box);
-  }
-  if (box.__sig === data.sig) return undefined;       // the same heatmap again (a rerun): nothing to redraw
-  box.__sig = data.sig;
-  box.__spec = JSON.parse(data.spec);
-  delete box.__step;
-  delete box.dataset.step;
-  draw(box, box.__spec);
-  box.dataset.drawn = data.sig;
-  box.dispatchEvent(new CustomEvent("chartdrawn"));      // the step view outlines its step at once
+  mountChart(parentElement, data, "gate-heatmap", draw);
   return undefined;
 }

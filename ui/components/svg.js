@@ -37,3 +37,28 @@ function svgId(prefix) {
   window.__svgIds = (window.__svgIds || 0) + 1;
   return `${prefix}-${window.__svgIds}`;
 }
+
+// a chart drawn by the page: mounted once under parentElement, drawn again at a new width (a sidebar opened, a
+// narrower screen: no window resize) and for new data, not for a rerun's same data; "chartdrawn" tells the step
+// view to mark its step at once. draw(box, spec) sets box.markStep and box.__width.
+function mountChart(parentElement, data, className, draw) {
+  let box = parentElement.querySelector(`:scope > .${className}`);
+  if (!box) {
+    box = document.createElement("div");
+    box.className = className;
+    box.style.height = `${data.height}px`;
+    parentElement.appendChild(box);
+    new ResizeObserver(() => {
+      if (box.__spec && box.clientWidth && box.clientWidth !== box.__width) draw(box, box.__spec);
+    }).observe(box);
+  }
+  if (box.__sig === data.sig) return;
+  box.__sig = data.sig;
+  box.__spec = JSON.parse(data.spec);
+  delete box.__step;
+  delete box.dataset.step;
+  delete box.dataset.marked;
+  draw(box, box.__spec);
+  box.dataset.drawn = data.sig;
+  box.dispatchEvent(new CustomEvent("chartdrawn"));
+}
