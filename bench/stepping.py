@@ -301,12 +301,17 @@ def view_steps(quick):
 
 
 def run(quick=False):
+    import logging
     import os
     import sys
 
     from bench.pages import ROOT
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
+    # the pages' payloads are read in bare mode (AppTest), where Streamlit warns of its missing script context
+    # at every cached call (a filter: Streamlit sets its loggers' levels again when it reads its config)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
     status = 0
     print(f"(load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at the start)\n")
     for part in (payload_sizes, view_payload_sizes, report_reruns, browser_steps, view_steps):

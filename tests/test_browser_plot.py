@@ -43,6 +43,7 @@ def test_unrolled_graph_is_drawn_by_the_page_with_no_chart_library_and_the_engin
     assert graph.locator("text.label.topright").all_text_contents() == [f"{v:.2f}" for v in layer.hidden_norm[:, 0]]
     assert graph.locator("text.label.below").all_text_contents() == ["J", "A", "Z", "Z"]
     assert graph.locator("text.row").all_text_contents() == ["input x", "hidden h", "output y", "loss ℓ"]
+    assert graph.locator("svg").get_attribute("aria-label") == "the network unrolled over steps 0 to 3"
     # hovering h_2 shows its vector and the cell state, the engine's numbers to four decimals
     node = graph.locator("g.node").filter(has=page.locator("text.name", has_text="h₂"))
     node.hover()

@@ -44,7 +44,9 @@ function draw(box, G) {
   const unrolled = G.form === "unrolled";
   box.replaceChildren();
   box.style.height = `${H}px`;
-  const svg = svgEl("svg", { width: W, height: H, class: "graph" }, box);
+  const name = unrolled ? `the network unrolled over steps ${G.steps[0]} to ${G.steps[G.steps.length - 1]}`
+    : "the network rolled up: one cell with its loop";
+  const svg = svgEl("svg", { width: W, height: H, class: "graph", role: "img", "aria-label": name }, box);
   const tip = document.createElement("div");
   tip.className = "tip";
   box.appendChild(tip);
