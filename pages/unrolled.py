@@ -55,7 +55,7 @@ view, tokens = st.session_state.u_view, data.tokens[b]
 unrolled = st.session_state.u_form == "unrolled"
 steps = u.window(T, t) if unrolled else range(T)
 # the step is moved in the browser (ui.step_view): the bar here, the step's numbers under the charts, which
-# were drawn once per setting with every step's highlight and follow it there
+# are drawn once per setting and mark the chosen step there
 follow = ("u_chart", "u_shares") if unrolled else ("u_rolled",)
 if T > 1:                                    # a row of its own: the settings' labels are not clipped at 1280 px
     step_view("u_step_bar", "u_step", tokens, t, ("bar",), follow, (steps.start, steps.stop))

@@ -113,7 +113,9 @@ def test_forward_fill_grows_with_the_state_norm_and_backward_fill_with_the_gradi
         assert np.all(np.diff(dark[order]) >= 0)
         assert dark[order[-1]] > dark[order[0]]
         assert nodes[order[-1]]["ink"] == "#FFFFFF"                       # the darkest holds its name in white
-    assert [n["label"] for n in backward] == [f"{v:.2g}" for v in layer.d_hidden_norm[:, 0]]
+    # beside each h in the backward view: ‖∂L/∂h_t‖ in at most five characters, two digits (one below 0.01)
+    for v, label in zip(layer.d_hidden_norm[:, 0], (n["label"] for n in backward), strict=True):
+        assert len(label) <= 5 and float(label) == _rounded(v), (label, v)
     assert [n["label"] for n in forward] == [f"{v:.2f}" for v in layer.hidden_norm[:, 0]]
 
 
@@ -142,6 +144,40 @@ def test_backward_arrow_widths_follow_the_gradient_each_carries(cell):
     assert np.all(np.diff([down[t]["width"] for t in order]) >= -1e-9)
     assert g["bar"]["max"] == pytest.approx(max(a["hover"] and float(a["hover"][1].split("= ")[1])
                                                 for a in g["arrows"] if a["kind"] != "loss-y"), rel=1e-3)
+
+
+def _rounded(v):
+    """v to two significant digits, or one below 0.01: 0.0123 → 0.012, 0.00123 → 0.001."""
+    return float(f"{v:.2g}") if v >= 0.01 else float(f"{v:.0e}")
+
+
+def test_the_start_states_gradient_is_all_that_reaches_it_and_its_arrow_what_comes_from_the_window():
+    data, rec = _run("kennedy", cell="lstm", layers=2)
+    g = _graph(rec, data, view="backward", steps=range(2, 6))
+    for l, layer in enumerate(rec.rnn.layers):
+        (start,) = _nodes(g, "start", l)
+        assert f"‖∂L/∂h‖ = {np.linalg.norm(layer.d_hidden[1, 0]):.4g}" in start["hover"]    # ‖∂L/∂h₁‖, whole
+        (arrow,) = [a for a in _arrows(g, "recurrent") if a["step"] == 2 and a["from"][1] == 1 + l]
+        above = rec.head.d_h[1, 0] if l == 1 else rec.rnn.layers[1].d_x[1, 0]
+        from_step_2 = np.linalg.norm(layer.d_hidden[1, 0] - above)            # what h₂ sends back to h₁
+        assert f"‖gradient‖ = {from_step_2:.4g}" in arrow["hover"]
+
+
+@pytest.mark.parametrize("view", ["forward", "backward"])
+def test_a_run_that_diverged_is_drawn_with_its_nans_written_not_a_failure(view):
+    data, rec = _run()
+    layer = rec.rnn.layers[0]
+    layer.hidden[3, 0, :] = np.nan
+    layer.d_hidden[3, 0, :] = np.inf
+    rec.head.step_loss[2, 0] = np.nan
+    g = _graph(rec, data, view=view)
+    json.dumps(g, allow_nan=False)                                         # what the page sends: valid JSON
+    assert _nodes(g, "loss")[2]["label"] == "nan"
+    h3 = _nodes(g, "h")[3]
+    assert h3["label"] == ("inf" if view == "backward" else "nan")
+    others = [n["fill"] for n in _nodes(g, "h") if n["step"] != 3]
+    assert len(set(others)) > 1                                            # the other nodes keep their scale
+    assert all(np.isfinite(a["width"]) for a in g["arrows"])
 
 
 def _weight(rec, data):

@@ -1,9 +1,11 @@
 """The step of the unrolled graph and gates pages, chosen and drawn in the browser.
 
-Both pages draw their charts of the whole run once per setting, with every step's highlight in them, hidden
-(shapes and annotations named ``step k``); the step view is sent every step's recorded numbers once
-(``viz.step_views``), and its bar (◀, the slider, ▶, the keys ← → Home End, a click on a node or a column of
-a chart) shows another step's highlight and numbers without a request to the server
+Both pages draw their charts of the whole run once per setting: the charts the page draws itself (the unrolled
+graph, the gates heatmaps: ``ui.drawn``) mark a step when asked, and a Plotly chart (the per-step shares, the
+gates' saturation) holds every step's highlight, hidden (shapes and annotations named ``step k``). The step
+view is sent every step's recorded numbers once (``viz.step_views``), and its bar (◀, the slider, ▶, the keys
+← → Home End, a click on a node or a column of a chart) shows another step's mark and numbers without a
+request to the server
 (``ui/components/step_view.js``, drawing with ``step_panels.js``). The step goes into the link at once and
 reaches the server once the stepping pauses, through the step-through page's own link, report and keys
 (``stepping.js``, ``ui.stepper.take_view``).
@@ -33,7 +35,7 @@ def step_view(key, param, tokens, t, parts, charts=(), window=None, label="Step 
     parts : tuple of str              "bar" (the controls; the mount that owns the step and reports it),
                                       "numbers" (unrolled: ``numbers=viz.step_views.unrolled_steps(...)`` plus
                                       ``outcome``), "bars" (gates: ``bars=viz.step_views.gate_steps(...)``)
-    charts : keys of the page's Plotly charts that follow the step (and whose clicks pick a step)
+    charts : keys of the page's charts that follow the step (and whose clicks pick a step)
     window : (start, stop) or None    the steps the graph draws; a step outside it asks the server at once
     """
     T = len(tokens)

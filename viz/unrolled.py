@@ -7,8 +7,9 @@ left is the state the window starts from (the initial state h_{−1} when the wi
 
 Forward view: hidden nodes are filled in proportion to ‖h_t‖. Backward view: the arrows point back from
 the losses, each as wide and as dark as the gradient it carries (``rnn_core.flow.gradient_flow``), and
-nodes are filled in proportion to ‖∂L/∂h_t‖. Every node's hover shows its vectors and norms; every number
-comes from the record.
+nodes are filled in proportion to ‖∂L/∂h_t‖. The hover of every node of the unrolled graph shows its vectors
+(x, h, c) or values (y, ℓ) and norms; every number comes from the record. A number that is not finite (a run
+that diverged) is written as it is ("nan") and drawn at the smallest width and fill.
 
 Rolled: the same network as the course draws it before unrolling: one x, one h per layer with a loop, one
 y and ℓ, holding the numbers of one step.
@@ -42,7 +43,10 @@ SUPER = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 
 def short(v):
-    """A loss beside its node in at most five characters (the hover has every digit): 0.69, 1.2, 3e-4."""
+    """A number beside its node in at most five characters below 100 (the hover has every digit): 0.69, 1.2,
+    3e-4, 0.035; "nan" or "inf" where it is not finite."""
+    if not np.isfinite(v):
+        return f"{v}"
     if v == 0 or abs(v) >= 0.01:
         return f"{v:.2g}"
     mantissa, exponent = f"{v:.0e}".split("e")
@@ -103,6 +107,19 @@ def tint(base, fraction):
     return "#" + "".join(f"{round(255 + (int(base[i:i + 2], 16) - 255) * f):02X}" for i in (1, 3, 5))
 
 
+def _share(value, largest):
+    """``value`` as a fraction of ``largest`` (0 where either is not finite or largest is 0), for widths and fills."""
+    f = value / largest if np.isfinite(value) and np.isfinite(largest) and largest > 0 else 0.0
+    return float(np.clip(f, 0.0, 1.0))
+
+
+def _finite_max(values):
+    """The largest finite value (0 if there is none): the scale that widths and fills are drawn against."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return float(v.max()) if v.size else 0.0
+
+
 def _dark(fraction):
     """Whether a node filled ``fraction`` of the way is dark enough for white type inside it."""
     return fraction >= 0.45
@@ -150,10 +167,11 @@ def unrolled_graph(rec, tokens, output_labels, b=0, view="forward", steps=None):
     view : {"forward", "backward"}
     steps : range or None              the steps to draw (default: every real step of sequence b)
 
-    Returns a dict: ``steps`` (the columns drawn), ``rows`` (names and colours), ``columns`` and ``rows_range``
-    (graph units shown), ``nodes`` (the start state, then per step x_t, h_t of every layer, y_t, ℓ_t),
-    ``arrows`` (backward: each with the gradient's hover), ``more`` (the steps right of the window), ``note``,
-    ``bar`` (backward: the arrows' colour scale) and ``height`` in px. The browser outlines the chosen step's
+    Returns a dict: ``form`` ("unrolled"), ``view``, ``steps`` (the columns drawn), ``rows`` (names and colours),
+    ``columns`` and ``rows_range`` (graph units shown), ``nodes`` (the start state, then per step x_t, h_t of
+    every layer, y_t, ℓ_t), ``arrows`` (backward: each with the gradient's hover), ``more`` (the steps right of
+    the window), ``note``, ``bar`` (backward: the arrows' colour scale) and ``height``
+    in px. The browser outlines the chosen step's
     column and makes its label bold.
     """
     if view not in VIEWS:
@@ -174,16 +192,18 @@ def unrolled_graph(rec, tokens, output_labels, b=0, view="forward", steps=None):
     arrows = []
     bar = None
     if backward:
+        # what reaches the state the window starts from along its arrow (from step t0)
         into_start = [flow.from_next[l, t0 - 1, b] if t0 > 0 else flow.into_initial[l, b] for l in range(L)]
         carried = into_start + list(flow.from_next[:, ts, b].ravel()) + list(flow.from_above[:, ts, b].ravel())
-        big = max(1e-300, float(np.max(carried + list(flow.into_input[ts, b]))))
-        big_out = max(1e-300, float(np.max(flow.into_output[ts, b])))
+        big = max(1e-300, _finite_max(carried + list(flow.into_input[ts, b])))
+        big_out = max(1e-300, _finite_max(flow.into_output[ts, b]))
 
         def back(kind, tail, head, value, what, step, own_scale=False, **gaps):
             if own_scale:                                  # ℓ → y: on its own scale, in the loss's grey
-                w, color = WIDTH[0] + (LOSS_WIDTH - WIDTH[0]) * value / big_out, LOSS_ARROW
+                w, color = WIDTH[0] + (LOSS_WIDTH - WIDTH[0]) * _share(value, big_out), LOSS_ARROW
             else:
-                w, color = WIDTH[0] + (WIDTH[1] - WIDTH[0]) * value / big, flow_color(value / big)
+                f = _share(value, big)
+                w, color = WIDTH[0] + (WIDTH[1] - WIDTH[0]) * f, flow_color(f)
             arrows.append(_arrow(kind, tail, head, w, color, step, [what, f"‖gradient‖ = {value:.4g}"], **gaps))
 
         for t in ts:
@@ -225,12 +245,13 @@ def unrolled_graph(rec, tokens, output_labels, b=0, view="forward", steps=None):
         h = layer.hidden_prev[t0, b]
         hover = [start_name + (f", layer {l + 1}" if L > 1 else ""), f"‖h‖ = {np.linalg.norm(h):.4f}",
                  *vector_lines("h", h)]
-        if backward:
-            hover.append(f"‖∂L/∂h‖ = {into_start[l]:.4g}")
+        if backward:                       # all that reaches h_{t0−1}: from step t0 and, past step 0, from above
+            total = flow.total[l, t0 - 1, b] if t0 > 0 else flow.into_initial[l, b]
+            hover.append(f"‖∂L/∂h‖ = {total:.4g}")
         nodes.append({"layer": l, **_node("start", start_c, rows[f"h{l}"], t0, START, MUTED, hover, size=SMALL)})
 
-    largest = float(np.max(flow.total[:, :length, b]) if backward else
-                    max(float(np.max(k.hidden_norm[:length, b])) for k in layers))      # one scale for all layers
+    largest = _finite_max(flow.total[:, :length, b] if backward else
+                          [k.hidden_norm[:length, b] for k in layers])                  # one scale for all layers
     x_fill = tint(INPUT, 0.82)
     y_fill = tint(OUTPUT, 0.82)
     for t in ts:
@@ -250,14 +271,14 @@ def unrolled_graph(rec, tokens, output_labels, b=0, view="forward", steps=None):
                           f"from step {t + 1}: {flow.from_next[l, t, b]:.4g}"]
                 if flow.cell is not None:
                     hover.append(f"‖∂L/∂c{sub(t)}‖ = {flow.cell[l, t, b]:.4g}")
-                label = f"{shown:.2g}"
+                label = short(shown)
             else:
                 shown = layer.hidden_norm[t, b]
                 hover += [f"‖h{sub(t)}‖ = {shown:.4f}", *vector_lines("h", layer.hidden[t, b])]
                 if layer.cell is not None:
                     hover += vector_lines("c", layer.cell[t, b])
                 label = f"{shown:.2f}"
-            fraction = shown / largest if largest > 0 else 0.0
+            fraction = _share(shown, largest)
             mark = "⁽" + SUPER[l + 1] + "⁾" if L > 1 and t < 10 else ""
             nodes.append({"layer": l, **_node("h", t, rows[f"h{l}"], t, tint(HIDDEN, fraction), HIDDEN, hover,
                                               name=f"h{sub(t)}{mark}", ink="#FFFFFF" if _dark(fraction) else TEXT,
@@ -278,11 +299,11 @@ def unrolled_graph(rec, tokens, output_labels, b=0, view="forward", steps=None):
                   "probability"])
     more = None
     if t1 < length:
-        more = {"c": t1 - 0.5, "r": rows["h0"] - 0.5,
-                "text": f"step {t1} →" if t1 == length - 1 else f"steps {t1}…{length - 1} →"}
+        more = {"text": f"step {t1} →" if t1 == length - 1 else f"steps {t1}…{length - 1} →"}
     return {"form": "unrolled", "view": view, "steps": list(ts), "rows": _row_labels(L, output_labels),
-            "columns": [t0 - 1.15, t1 - 1 + 1.0], "rows_range": [-1.0, L + 2.6], "nodes": nodes, "arrows": arrows,
-            "more": more, "note": note, "bar": bar, "height": 130 + 85 * (L + 3) + (40 if backward else 0)}
+            "columns": [t0 - 1.15, t1 - 1 + 1.0], "rows_range": [-1.0, L + 2.6], "nodes": nodes,
+            "arrows": arrows, "more": more, "note": note, "bar": bar,
+            "height": 130 + 85 * (L + 3) + (40 if backward else 0)}
 
 
 def _one_hot(x):

@@ -92,9 +92,11 @@ function draw(box, S) {
   for (const [pos, c] of S.scale) svgEl("stop", { offset: pos, "stop-color": c }, grad);
   const bx = left + pw + 14, by = MARGIN.top + ph * 0.05, bh = ph * 0.9;
   svgEl("rect", { x: bx, y: by, width: 14, height: bh, fill: `url(#${id})`, stroke: S.colors.muted }, svg);
-  for (const v of barTicks(S.zmin, S.zmax)) {
+  const barValues = barTicks(S.zmin, S.zmax);
+  const largest = Math.max(...barValues.map(Math.abs));
+  for (const v of barValues) {
     svgEl("text", { x: bx + 19, y: by + bh * (1 - (v - S.zmin) / (S.zmax - S.zmin)), class: "tick bar" }, svg,
-      tickText(v));
+      tickText(v, largest));
   }
   const outline = S.outline ? svgEl("rect", {
     class: "step-outline", y: MARGIN.top, width: cw, height: ph, fill: "none", stroke: S.colors.text,

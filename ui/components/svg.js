@@ -13,15 +13,23 @@ function svgEl(tag, attrs, parent, text) {
 
 // round tick values for a colour bar: 1, 2, 2.5 or 5 times a power of ten, about five of them
 function barTicks(lo, hi) {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) return [lo];
   const raw = (hi - lo) / 4;
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * 0.999);
   const out = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) out.push(k === 0 ? 0 : k * step);
+  const first = Math.ceil(lo / step - 1e-9);
+  for (let k = first; k * step <= hi + step * 1e-9 && k < first + 12; k += 1) out.push(k === 0 ? 0 : k * step);
   return out;
 }
 
-const tickText = (v) => String(Number(v.toPrecision(6))).replace("-", "−");
+// a tick's value as written: six digits at most; on a bar whose largest tick is at least 1e5 or under 0.001, every
+// tick with a short exponent (2.5e20, 1e−4); minus signs as such
+const tickText = (v, largest = Math.abs(v)) => {
+  const text = v !== 0 && (largest >= 1e5 || largest < 1e-3) ? v.toExponential(1).replace(".0e", "e").replace("e+", "e")
+    : String(Number(v.toPrecision(6)));
+  return text.replace(/-/g, "−");
+};
 
 // the hover box's lines, each a div of text
 function tipLines(tip, lines) {
