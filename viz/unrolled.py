@@ -64,11 +64,12 @@ def token_text(token):
 
 
 def vector_lines(name, v, per_line=4, digits=4):
-    """A vector for a hover, ``per_line`` numbers to a line: ['h = [+0.1, …,', '  …]']."""
+    """A vector for a hover, ``per_line`` numbers to a line, the later lines under the first number:
+    ['h = [+0.1, …,', '     …]']."""
     items = [f"{x:+.{digits}f}" for x in np.asarray(v, float)]
     rows = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
     return [f"{name} = [" + rows[0] + ("," if len(rows) > 1 else "]")] + [
-        "      " + r + ("," if i < len(rows) - 2 else "]") for i, r in enumerate(rows[1:])]
+        " " * (len(name) + 4) + r + ("," if i < len(rows) - 2 else "]") for i, r in enumerate(rows[1:])]
 
 
 def prediction_text(y, output_labels, short=True):
